@@ -1,0 +1,31 @@
+# The two commands of the README, and the ones behind them.
+#   make run    install what is missing, build, and serve the demo series on http://127.0.0.1:3000
+#   make test   the whole suite: unit, integration on SQLite and PostgreSQL, end-to-end in Chromium
+.PHONY: run test build setup lint fmt clean
+
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+
+run: setup
+	./scripts/build-site.sh
+	LEPTOS_SITE_ROOT=$(or $(LEPTOS_SITE_ROOT),$(TARGET_DIR)/site) $(TARGET_DIR)/debug/server serve
+
+test:
+	./scripts/test.sh
+
+build: setup
+	./scripts/build-site.sh --release
+
+setup:
+	./scripts/setup.sh
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy -p app -p server --all-targets -- -D warnings
+	cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean
+	rm -rf data

@@ -1,0 +1,158 @@
+//! Accounts and roles: sign-up, sign-in, sign-out, password reset, and who may do what.
+
+mod pages;
+mod rules;
+#[cfg(feature = "ssr")]
+pub(crate) mod password;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use pages::{AccountPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage};
+pub use rules::{safe_next_path, DisplayName, EmailAddress, NewPassword, Principal, Role};
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What the browser is told about the signed-in person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    /// For organisers: the cluster whose events they run.
+    pub cluster_name: Option<String>,
+    /// Events this person may organise (slug, title).
+    pub organises: Vec<(String, String)>,
+    /// Events this person may scan badges for (slug, title).
+    pub scans: Vec<(String, String)>,
+}
+
+/// The current session as pages see it, and the actions that change it. Provided once by `App`.
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub user: Resource<Result<Option<SignedInUser>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+/// Sets up the session context; the user is refetched whenever one of the actions completes.
+pub fn provide_session() {
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_up = ServerAction::<SignUp>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let user = Resource::new(
+        move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
+        |_| current_user(),
+    );
+    provide_context(SessionContext {
+        user,
+        sign_in,
+        sign_up,
+        sign_out,
+    });
+}
+
+pub fn use_session() -> SessionContext {
+    expect_context::<SessionContext>()
+}
+
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
+    use crate::backend::{auth, state::app_state};
+    let Some(principal) = auth::current_principal().await? else {
+        return Ok(None);
+    };
+    let state = app_state()?;
+    store::signed_in_user(&state.db, principal).await.map(Some)
+}
+
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(csrf: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::backend::{auth, error::reply, state::app_state};
+    reply(
+        async move {
+            auth::check_csrf(&csrf)?;
+            let state = app_state()?;
+            let user_id = store::authenticate(&state.db, &email, &password).await?;
+            let cookie = auth::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
+            auth::set_cookie(&cookie);
+            leptos_axum::redirect(&safe_next_path(next.as_deref()));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(csrf: String, display_name: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::backend::{auth, error::reply, state::app_state};
+    reply(
+        async move {
+            auth::check_csrf(&csrf)?;
+            let name = DisplayName::parse(&display_name)?;
+            let email = EmailAddress::parse(&email)?;
+            let password = NewPassword::parse(&password)?;
+            let state = app_state()?;
+            let user_id = store::create_attendee(&state.db, &name, &email, &password).await?;
+            let cookie = auth::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
+            auth::set_cookie(&cookie);
+            leptos_axum::redirect("/account");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out(csrf: String) -> Result<(), AppError> {
+    use crate::backend::{auth, error::reply, state::app_state};
+    reply(
+        async move {
+            auth::check_csrf(&csrf)?;
+            let state = app_state()?;
+            let cookie = auth::end_session(&state.db).await?;
+            auth::set_cookie(&cookie);
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Always answers the same way, whether or not the address has an account, so the form cannot
+/// be used to find out who is registered.
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(csrf: String, email: String) -> Result<String, AppError> {
+    use crate::backend::{auth, error::reply, state::app_state};
+    reply(
+        async move {
+            auth::check_csrf(&csrf)?;
+            let email = EmailAddress::parse(&email)?;
+            let state = app_state()?;
+            store::start_password_reset(&state.db, &state.settings.public_url, &email).await?;
+            Ok(format!(
+                "If an account exists for {email}, we have sent it a link to choose a new password. The link works for one hour."
+            ))
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(csrf: String, token: String, password: String) -> Result<(), AppError> {
+    use crate::backend::{auth, error::reply, state::app_state};
+    reply(
+        async move {
+            auth::check_csrf(&csrf)?;
+            let password = NewPassword::parse(&password)?;
+            let state = app_state()?;
+            store::finish_password_reset(&state.db, &token, &password).await?;
+            leptos_axum::redirect("/signin?reset=done");
+            Ok(())
+        }
+        .await,
+    )
+}

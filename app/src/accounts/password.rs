@@ -1,0 +1,34 @@
+//! Password hashing with Argon2id. Hashing is deliberately slow, so it runs on the blocking
+//! thread pool, never on the async runtime's workers.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+use crate::backend::error::internal;
+use crate::error::AppError;
+
+pub async fn hash(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| internal("password hashing", e))
+    })
+    .await?
+}
+
+/// Checks a password against a stored hash. With no stored hash (unknown account) it still
+/// spends the time of one verification, so response times do not reveal which emails exist.
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let stored = stored.unwrap_or_else(|| DECOY_HASH.to_string());
+        let parsed = PasswordHash::new(&stored).map_err(|e| internal("stored password hash", e))?;
+        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        Ok(ok && stored != DECOY_HASH)
+    })
+    .await?
+}
+
+/// An Argon2id hash (default parameters) of a random string nobody knows.
+const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2pSAUDbLAnwVGdHpT+qG2z3u/Qdv9hOaKiwvaU3Eu2Q";

@@ -1,0 +1,282 @@
+//! Queries of accounts, sessions and password resets (server only).
+
+use sqlx::FromRow;
+
+use super::{password, DisplayName, EmailAddress, NewPassword, Principal, Role, SignedInUser};
+use crate::backend::{error::violates, mail, now, random_token, token_hash, Db};
+use crate::db_run;
+use crate::error::AppError;
+
+/// Failed sign-ins for one address within `WINDOW_SECONDS` before further tries are refused.
+pub const MAX_FAILED_SIGN_INS: i64 = 5;
+const WINDOW_SECONDS: i64 = 15 * 60;
+const RESET_SECONDS: i64 = 3600;
+
+#[derive(FromRow)]
+struct Credentials {
+    id: i64,
+    password_hash: String,
+}
+
+/// Checks an email and password; refuses after too many recent failures for the address.
+pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<i64, AppError> {
+    let email = EmailAddress::parse(email)?;
+    let since = now() - WINDOW_SECONDS;
+    let failures: i64 = db_run!(db, |pool| sqlx::query_scalar("select count(*) from sign_in_failures where email = $1 and at > $2")
+        .bind(email.as_str())
+        .bind(since)
+        .fetch_one(pool)
+        .await)?;
+    if failures >= MAX_FAILED_SIGN_INS {
+        return Err(AppError::TooManyAttempts);
+    }
+    let found: Option<Credentials> = db_run!(db, |pool| sqlx::query_as("select id, password_hash from users where email = $1")
+        .bind(email.as_str())
+        .fetch_optional(pool)
+        .await)?;
+    let ok = password::verify(password.to_string(), found.as_ref().map(|c| c.password_hash.clone())).await?;
+    match found {
+        Some(credentials) if ok => {
+            db_run!(db, |pool| sqlx::query("delete from sign_in_failures where email = $1")
+                .bind(email.as_str())
+                .execute(pool).await.map(|done| done.rows_affected()))?;
+            Ok(credentials.id)
+        }
+        _ => {
+            db_run!(db, |pool| sqlx::query("insert into sign_in_failures (email, at) values ($1, $2)")
+                .bind(email.as_str())
+                .bind(now())
+                .execute(pool).await.map(|done| done.rows_affected()))?;
+            Err(AppError::invalid("password", "The email address or the password is not right."))
+        }
+    }
+}
+
+/// Creates an attendee account; a second account for the same address is refused.
+pub async fn create_attendee(db: &Db, name: &DisplayName, email: &EmailAddress, password: &NewPassword) -> Result<i64, AppError> {
+    let hash = password::hash(password.expose().to_string()).await?;
+    insert_user(db, name, email, &hash, Role::Attendee, None, None).await
+}
+
+pub async fn insert_user(
+    db: &Db,
+    name: &DisplayName,
+    email: &EmailAddress,
+    password_hash: &str,
+    role: Role,
+    cluster_id: Option<i64>,
+    event_id: Option<i64>,
+) -> Result<i64, AppError> {
+    let inserted: Result<i64, sqlx::Error> = db_run!(db, |pool| sqlx::query_scalar(
+        "insert into users (email, display_name, password_hash, role, cluster_id, event_id, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id"
+    )
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(cluster_id)
+    .bind(event_id)
+    .bind(now())
+    .fetch_one(pool)
+    .await);
+    match inserted {
+        Ok(id) => Ok(id),
+        Err(err) if violates(&err, "users_email_key", "users.email") => Err(AppError::invalid(
+            "email",
+            "An account with this email address already exists. Sign in, or reset its password.",
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(FromRow)]
+struct EventRef {
+    slug: String,
+    title: String,
+}
+
+/// What the browser is told about a signed-in person, with the events their role reaches.
+pub async fn signed_in_user(db: &Db, principal: Principal) -> Result<SignedInUser, AppError> {
+    let cluster_name: Option<String> = match principal.cluster_id {
+        Some(id) => db_run!(db, |pool| sqlx::query_scalar("select name from clusters where id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?,
+        None => None,
+    };
+    let all_events: Vec<(EventRef, i64, i64)> = db_run!(db, |pool| sqlx::query_as::<_, (String, String, i64, i64)>(
+        "select slug, title, id, cluster_id from events order by starts_at"
+    )
+    .fetch_all(pool)
+    .await)?
+    .into_iter()
+    .map(|(slug, title, id, cluster_id)| (EventRef { slug, title }, id, cluster_id))
+    .collect();
+    let pick = |allowed: &dyn Fn(i64, i64) -> bool| {
+        all_events
+            .iter()
+            .filter(|(_, id, cluster)| allowed(*id, *cluster))
+            .map(|(e, _, _)| (e.slug.clone(), e.title.clone()))
+            .collect::<Vec<_>>()
+    };
+    let organises = pick(&|_, cluster| principal.may_organise(cluster));
+    let scans = pick(&|id, cluster| principal.may_scan(id, cluster));
+    Ok(SignedInUser {
+        display_name: principal.display_name,
+        email: principal.email,
+        role: principal.role,
+        cluster_name,
+        organises,
+        scans,
+    })
+}
+
+/// Records a reset token and queues the mail with the link. Unknown addresses get no mail.
+pub async fn start_password_reset(db: &Db, public_url: &str, email: &EmailAddress) -> Result<(), AppError> {
+    let user: Option<(i64, String)> = db_run!(db, |pool| sqlx::query_as("select id, display_name from users where email = $1")
+        .bind(email.as_str())
+        .fetch_optional(pool)
+        .await)?;
+    let Some((user_id, name)) = user else {
+        tracing::info!("password reset asked for an address without an account");
+        return Ok(());
+    };
+    let token = random_token();
+    let created = now();
+    db_run!(db, |pool| sqlx::query("insert into password_resets (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+        .bind(token_hash(&token))
+        .bind(user_id)
+        .bind(created)
+        .bind(created + RESET_SECONDS)
+        .execute(pool).await.map(|done| done.rows_affected()))?;
+    let link = format!("{public_url}/password/reset?token={token}");
+    mail::enqueue(
+        db,
+        &mail::OutgoingMail {
+            recipient: email.as_str().to_string(),
+            subject: "Choose a new EventXchange password".to_string(),
+            body_text: format!(
+                "Hello {name},\n\nsomeone (hopefully you) asked to reset the password of your EventXchange account.\n\
+                 Choose a new password here within the next hour:\n\n{link}\n\n\
+                 If you did not ask for this, ignore this message; your password stays as it is.\n"
+            ),
+        },
+    )
+    .await
+}
+
+/// Uses a reset token once: sets the new password and signs the account out everywhere.
+pub async fn finish_password_reset(db: &Db, token: &str, password: &NewPassword) -> Result<(), AppError> {
+    let hash = password::hash(password.expose().to_string()).await?;
+    let at = now();
+    let expired = || AppError::invalid("token", "This reset link is not valid any more. Ask for a new one.");
+    db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        // Claiming the token and changing the password happen together or not at all; the
+        // conditional update lets only one of two simultaneous uses through.
+        let user_id: Option<i64> = sqlx::query_scalar(
+            "update password_resets set used_at = $1
+              where token_hash = $2 and used_at is null and expires_at > $1
+              returning user_id",
+        )
+        .bind(at)
+        .bind(token_hash(token))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user_id) = user_id else { return Err(expired()) };
+        sqlx::query("update users set password_hash = $1 where id = $2")
+            .bind(&hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Creates the account or changes an existing one to the given role and password.
+pub async fn upsert_staff(
+    db: &Db,
+    name: &DisplayName,
+    email: &EmailAddress,
+    password: &NewPassword,
+    role: Role,
+    cluster_id: Option<i64>,
+    event_id: Option<i64>,
+) -> Result<i64, AppError> {
+    let hash = password::hash(password.expose().to_string()).await?;
+    let id: i64 = db_run!(db, |pool| sqlx::query_scalar(
+        "insert into users (email, display_name, password_hash, role, cluster_id, event_id, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (email) do update
+            set password_hash = excluded.password_hash, role = excluded.role,
+                cluster_id = excluded.cluster_id, event_id = excluded.event_id
+         returning id"
+    )
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(&hash)
+    .bind(role.as_str())
+    .bind(cluster_id)
+    .bind(event_id)
+    .bind(now())
+    .fetch_one(pool)
+    .await)?;
+    Ok(id)
+}
+
+/// One account as staff lists show it.
+#[derive(Clone, Debug, FromRow)]
+pub struct AccountRow {
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub cluster_name: Option<String>,
+    pub event_title: Option<String>,
+}
+
+const ACCOUNT_ROWS: &str = "select u.email, u.display_name, u.role, c.name as cluster_name, e.title as event_title
+      from users u left join clusters c on c.id = u.cluster_id left join events e on e.id = u.event_id";
+
+/// The organisers of a cluster and the scanners of one of its events.
+pub async fn event_team(db: &Db, cluster_id: i64, event_id: i64) -> Result<Vec<AccountRow>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{ACCOUNT_ROWS} where (u.role = 'organiser' and u.cluster_id = $1) or (u.role = 'scanner' and u.event_id = $2)
+         order by u.role, u.display_name"
+    )))
+    .bind(cluster_id)
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Every account with a staff role, then the newest attendees.
+pub async fn staff_and_recent(db: &Db, limit: i64) -> Result<Vec<AccountRow>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{ACCOUNT_ROWS} order by case u.role when 'admin' then 0 when 'organiser' then 1 when 'scanner' then 2 else 3 end, u.id desc
+         limit $1"
+    )))
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Gives an existing account a role with its scope. Returns false when no account has the address.
+pub async fn assign_role(db: &Db, email: &EmailAddress, role: Role, cluster_id: Option<i64>, event_id: Option<i64>) -> Result<bool, AppError> {
+    let changed = db_run!(db, |pool| sqlx::query("update users set role = $1, cluster_id = $2, event_id = $3 where email = $4")
+        .bind(role.as_str())
+        .bind(cluster_id)
+        .bind(event_id)
+        .bind(email.as_str())
+        .execute(pool).await.map(|done| done.rows_affected()))?;
+    Ok(changed == 1)
+}
+
+pub async fn cluster_id_by_code(db: &Db, code: &str) -> Result<Option<i64>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_scalar("select id from clusters where code = $1")
+        .bind(code)
+        .fetch_optional(pool)
+        .await)?)
+}

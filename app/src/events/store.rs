@@ -1,0 +1,134 @@
+//! Queries of clusters and events (server only).
+
+use sqlx::FromRow;
+
+use super::{when, EventCard, EventDetail, Theme};
+use crate::backend::{error::internal, Db};
+use crate::db_run;
+use crate::error::AppError;
+
+#[derive(FromRow)]
+struct EventRow {
+    slug: String,
+    title: String,
+    theme: String,
+    summary: String,
+    description: String,
+    venue_name: String,
+    venue_address: String,
+    city: String,
+    country: String,
+    time_zone: String,
+    starts_at: i64,
+    ends_at: i64,
+    languages: String,
+    cluster_name: String,
+}
+
+/// `select <every EventRow column> from events … <tail>`, as one static query string.
+macro_rules! select_events {
+    ($tail:literal) => {
+        concat!(
+            "select e.slug, e.title, e.theme, e.summary, e.description, e.venue_name,
+                    e.venue_address, e.city, e.country, e.time_zone, e.starts_at, e.ends_at, e.languages,
+                    c.name as cluster_name
+               from events e join clusters c on c.id = e.cluster_id ",
+            $tail
+        )
+    };
+}
+
+/// The identity of an event, for authorisation checks.
+#[derive(Clone, Copy, Debug)]
+pub struct EventScope {
+    pub event_id: i64,
+    pub cluster_id: i64,
+}
+
+impl EventRow {
+    fn card(&self) -> Result<EventCard, AppError> {
+        let tz = when::zone(&self.time_zone).ok_or_else(|| internal("event time zone", &self.time_zone))?;
+        let theme = Theme::parse(&self.theme).ok_or_else(|| internal("event theme", &self.theme))?;
+        Ok(EventCard {
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            theme,
+            summary: self.summary.clone(),
+            city: self.city.clone(),
+            country: self.country.clone(),
+            cluster_name: self.cluster_name.clone(),
+            dates: when::date_range(self.starts_at, self.ends_at, &tz),
+            starts_at: self.starts_at,
+        })
+    }
+
+    fn detail(self) -> Result<EventDetail, AppError> {
+        let card = self.card()?;
+        let tz = when::zone(&self.time_zone).ok_or_else(|| internal("event time zone", &self.time_zone))?;
+        let query = percent_encode(&format!("{}, {}", self.venue_name, self.venue_address));
+        Ok(EventDetail {
+            card,
+            schedule: format!(
+                "{} – {}",
+                when::day_and_time(self.starts_at, &tz),
+                when::day_and_time(self.ends_at, &tz)
+            ),
+            description: self.description,
+            venue_name: self.venue_name,
+            venue_address: self.venue_address,
+            time_zone: self.time_zone,
+            languages: self.languages.split(',').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect(),
+            map_link: format!("https://www.openstreetmap.org/search?query={query}"),
+        })
+    }
+}
+
+/// Percent-encodes every byte that is not an unreserved URL character (RFC 3986).
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn event_cards(db: &Db) -> Result<Vec<EventCard>, AppError> {
+    let rows: Vec<EventRow> =
+        db_run!(db, |pool| sqlx::query_as(select_events!("order by e.starts_at")).fetch_all(pool).await)?;
+    rows.iter().map(EventRow::card).collect()
+}
+
+pub async fn event_detail(db: &Db, slug: &str) -> Result<EventDetail, AppError> {
+    let row: Option<EventRow> = db_run!(db, |pool| sqlx::query_as(select_events!("where e.slug = $1"))
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?;
+    row.ok_or_else(|| AppError::NotFound("This event".into()))?.detail()
+}
+
+/// The event and its organising cluster, for deciding who may act on it.
+pub async fn event_scope(db: &Db, slug: &str) -> Result<EventScope, AppError> {
+    let row: Option<(i64, i64)> = db_run!(db, |pool| sqlx::query_as("select id, cluster_id from events where slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?;
+    row.map(|(event_id, cluster_id)| EventScope { event_id, cluster_id })
+        .ok_or_else(|| AppError::NotFound("This event".into()))
+}
+
+pub async fn event_title(db: &Db, slug: &str) -> Result<String, AppError> {
+    let title: Option<String> = db_run!(db, |pool| sqlx::query_scalar("select title from events where slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?;
+    title.ok_or_else(|| AppError::NotFound("This event".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn map_queries_are_percent_encoded_as_utf8() {
+        assert_eq!(super::percent_encode("Kurfürsten-Anlage 52"), "Kurf%C3%BCrsten-Anlage%2052");
+    }
+}

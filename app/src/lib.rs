@@ -1,0 +1,84 @@
+//! The EventXchange application: every page, component and server function, plus (behind the
+//! `ssr` feature) the persistence and plumbing that only the server runs.
+//!
+//! Code is grouped by capability (`events`, `accounts`, …). Each capability keeps its types,
+//! pages and `#[server]` functions together; its queries sit in a `store` module compiled only
+//! for the server.
+
+pub mod accounts;
+pub mod admin;
+pub mod components;
+pub mod error;
+pub mod events;
+pub mod organise;
+pub mod scan;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::{Layout, NotFound};
+
+/// The HTML document around the application, rendered once per page on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    accounts::provide_session();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/app.css" />
+        <Title formatter=|text: String| {
+            if text.is_empty() { "EventXchange".to_string() } else { format!("{text} · EventXchange") }
+        } />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=events::SeriesPage />
+                    <Route path=path!("/events/:slug") view=events::EventPage />
+                    <Route path=path!("/signin") view=accounts::SignInPage />
+                    <Route path=path!("/signup") view=accounts::SignUpPage />
+                    <Route path=path!("/password/forgot") view=accounts::ForgotPasswordPage />
+                    <Route path=path!("/password/reset") view=accounts::ResetPasswordPage />
+                    <Route path=path!("/account") view=accounts::AccountPage />
+                    <Route path=path!("/organise/:slug") view=organise::OrganiserHomePage />
+                    <Route path=path!("/scan/:slug") view=scan::ScannerPage />
+                    <Route path=path!("/admin") view=admin::AdminHomePage />
+                    <Route path=path!("/admin/outbox") view=admin::OutboxPage />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// Entry point of the browser bundle: takes over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

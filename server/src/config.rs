@@ -1,0 +1,112 @@
+//! The server's configuration: one typed struct from flags and environment variables
+//! (documented in `.env.example`). Secrets never reach logs: `Debug` hides them.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "server", version, about = "EventXchange: events, tickets, B2B meetings and badges")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the site (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo series (clusters, events, demo accounts); what exists already is kept.
+    SeedDemo,
+    /// Create a partnership admin account, or make an existing account an admin.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Partnership admin")]
+        name: String,
+        /// The password; when absent, one is generated and printed once.
+        #[arg(long, env = "EXX_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Args, Clone)]
+pub struct Config {
+    /// `sqlite:<file>` (default) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:data/eventxchange.db", hide_env_values = true)]
+    pub database_url: String,
+    /// Address and port to listen on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub site_addr: SocketAddr,
+    /// Folder with the compiled site (JS, WASM, CSS, public assets).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Sub-folder of the site root with the compiled JS, WASM and CSS.
+    #[arg(long, env = "LEPTOS_SITE_PKG_DIR", default_value = "pkg")]
+    pub site_pkg_dir: String,
+    /// Address people use to reach the site, for links in mail (default: http://<site-addr>).
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Load the demo series into an empty database at start-up.
+    #[arg(long, env = "EXX_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo: bool,
+    /// Log filter, in tracing's `RUST_LOG` syntax.
+    #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn,tower_http=info")]
+    pub log: String,
+}
+
+impl Config {
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.site_addr))
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
+/// Hides the credentials inside a database URL (`postgres://user:secret@host/db`).
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}://***@{}", &url[..scheme_end], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("site_addr", &self.site_addr)
+            .field("site_root", &self.site_root)
+            .field("site_pkg_dir", &self.site_pkg_dir)
+            .field("public_url", &self.public_url())
+            .field("demo", &self.demo)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_database_passwords() {
+        let cli = Cli::parse_from(["server", "--database-url", "postgres://exx:hunter2@db.internal/exx"]);
+        let shown = format!("{:?}", cli.config);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("db.internal/exx"));
+    }
+
+    #[test]
+    fn public_url_defaults_to_the_listen_address() {
+        let cli = Cli::parse_from(["server", "--site-addr", "127.0.0.1:4000", "--public-url", "https://events.example/"]);
+        assert_eq!(cli.config.public_url(), "https://events.example");
+        let cli = Cli::parse_from(["server", "--site-addr", "127.0.0.1:4000"]);
+        assert_eq!(cli.config.public_url(), "http://127.0.0.1:4000");
+    }
+}

@@ -1,0 +1,122 @@
+//! The EventXchange server: builds the application state and the axum router. `main.rs` only
+//! parses the command line; tests start the same router on a free port.
+
+pub mod config;
+mod health;
+
+use std::sync::Arc;
+
+use app::backend::{auth, demo, AppState, Db, Settings};
+use app::{shell, App};
+use axum::{middleware, routing::get, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::TraceLayer;
+
+pub use config::{Cli, Command, Config};
+
+/// Opens the database (applying migrations) and loads the demo series if configured.
+pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
+    let db = Db::connect(&config.database_url).await?;
+    if config.demo && demo::seed_if_empty(&db).await.map_err(StartError::Demo)? {
+        tracing::info!("the database was empty: loaded the demo series");
+    }
+    let leptos_options = LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "app".into()))
+        .site_root(config.site_root.clone())
+        .site_pkg_dir(config.site_pkg_dir.clone())
+        .site_addr(config.site_addr)
+        .build();
+    let public_url = config.public_url();
+    Ok(AppState {
+        leptos_options,
+        db,
+        settings: Arc::new(Settings {
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+        }),
+    })
+}
+
+/// Every route: Leptos pages and server functions, plain HTTP routes, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let fn_state = state.clone();
+    Router::new()
+        .route("/health", get(health::health))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .route(
+            "/api/{*fn_name}",
+            axum::routing::post(move |req| {
+                let state = fn_state.clone();
+                leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
+            }),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            shell,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::csrf_cookie))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] app::backend::db::ConnectError),
+    #[error("could not load the demo series: {0}")]
+    Demo(app::error::AppError),
+    #[error("could not listen on {addr}: {source}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Listens on the configured address and serves until Ctrl-C or SIGTERM.
+pub async fn serve(config: &Config) -> Result<(), StartError> {
+    let state = build_state(config).await?;
+    let db = state.db.clone();
+    let listener = tokio::net::TcpListener::bind(config.site_addr)
+        .await
+        .map_err(|source| StartError::Listen { addr: config.site_addr, source })?;
+    tracing::info!(address = %config.site_addr, backend = db.backend_name(), "EventXchange is listening on http://{}", config.site_addr);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartError::Serve)?;
+    db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,314 @@
+//! Test harness: starts the real application on a free port against a fresh database of the
+//! chosen backend, and drives it over HTTP like a browser would (cookies included).
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use app::backend::{AppState, Db};
+use reqwest::cookie::{CookieStore, Jar};
+use serde_json::Value;
+use server::Config;
+use sqlx::{Connection, Executor};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed async test function.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Postgres).await })*
+        }
+    };
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A database made for one test and removed when the test ends (even when it fails).
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// `None` when PostgreSQL is asked for but not reachable outside CI (the test then skips,
+    /// loudly); inside CI (`CI=true`) a missing PostgreSQL fails the test.
+    pub async fn create(backend: Backend) -> Option<TestDatabase> {
+        let unique = format!(
+            "{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            &app::backend::random_token()[..8]
+        );
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("exx_test_{unique}.db"));
+                Some(TestDatabase {
+                    url: format!("sqlite:{}", path.display()),
+                    cleanup: Cleanup::File(path),
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+                let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+                    Ok(conn) => conn,
+                    Err(err) if std::env::var("CI").as_deref() != Ok("true") => {
+                        eprintln!("\n!!! SKIPPED: PostgreSQL is not reachable at {admin_url} ({err}); set TEST_POSTGRES_URL !!!\n");
+                        return None;
+                    }
+                    Err(err) => panic!("PostgreSQL is required in CI but not reachable at {admin_url}: {err}"),
+                };
+                let name = format!("exx_test_{unique}");
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!("create database {name}")))
+                    .await
+                    .expect("create the test database");
+                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+                Some(TestDatabase {
+                    url: format!("{base}/{name}"),
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs outside async code; a short-lived runtime on its own thread does
+                // the asynchronous clean-up.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                    runtime.block_on(async {
+                        if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                            let _ = admin
+                                .execute(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub fn config_for(url: &str) -> Config {
+    Config {
+        database_url: url.to_string(),
+        site_addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: "target/site".into(),
+        site_pkg_dir: "pkg".into(),
+        public_url: Some("http://eventxchange.test".into()),
+        demo: true,
+        log: "warn".into(),
+    }
+}
+
+/// One running server instance.
+pub struct TestServer {
+    pub base: String,
+    pub state: AppState,
+}
+
+impl TestServer {
+    pub async fn start(database_url: &str) -> TestServer {
+        let state = server::build_state(&config_for(database_url)).await.expect("build state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = server::router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        TestServer { base, state }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+}
+
+/// A running server with its own fresh database.
+pub struct TestApp {
+    pub server: TestServer,
+    pub database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let database = TestDatabase::create(backend).await?;
+        let server = TestServer::start(&database.url).await;
+        Some(TestApp { server, database })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.server.base
+    }
+
+    pub fn db(&self) -> &Db {
+        self.server.db()
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.server.base)
+    }
+}
+
+/// A cookie-keeping HTTP client that calls pages and server functions like a browser.
+#[derive(Clone)]
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+    jar: Arc<Jar>,
+}
+
+/// A server function's answer: HTTP status and JSON body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The `AppError` variant name of an error reply (`"Forbidden"`, `"Invalid"`, …).
+    pub fn error_kind(&self) -> Option<String> {
+        match &self.body {
+            Value::String(s) if !self.ok() => Some(s.clone()),
+            Value::Object(map) if !self.ok() => map.keys().next().cloned(),
+            _ => None,
+        }
+    }
+
+    /// The field an `Invalid` error names.
+    pub fn error_field(&self) -> Option<String> {
+        self.body.get("Invalid")?.get("field")?.as_str().map(str::to_string)
+    }
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser {
+            base: base.to_string(),
+            client,
+            jar,
+        }
+    }
+
+    /// The same cookies, talking to another server instance.
+    pub fn pointed_at(&self, base: &str) -> Browser {
+        let url = reqwest::Url::parse(base).unwrap();
+        let old = reqwest::Url::parse(&self.base).unwrap();
+        if let Some(cookies) = self.jar.cookies(&old) {
+            for cookie in cookies.to_str().unwrap().split("; ") {
+                self.jar.add_cookie_str(cookie, &url);
+            }
+        }
+        Browser {
+            base: base.to_string(),
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = reqwest::Url::parse(&self.base).unwrap();
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .filter_map(|c| c.split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    /// GET a page; returns status and HTML.
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// The CSRF token a form on this site would carry (visiting a page first if needed).
+    pub async fn csrf(&self) -> String {
+        if self.cookie("exx_csrf").is_none() {
+            self.page("/signin").await;
+        }
+        self.cookie("exx_csrf").expect("the site sets a CSRF cookie")
+    }
+
+    /// Calls a server function as the hydrated page does (JSON answer), with form fields.
+    pub async fn call(&self, name: &str, fields: &[(&str, &str)]) -> Reply {
+        let response = self
+            .client
+            .post(format!("{}/api/{name}", self.base))
+            .header("accept", "application/json")
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body }
+    }
+
+    /// Calls a state-changing server function with this browser's CSRF token.
+    pub async fn submit(&self, name: &str, fields: &[(&str, &str)]) -> Reply {
+        let csrf = self.csrf().await;
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.call(name, &all).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Reply {
+        self.submit("sign_in", &[("email", email), ("password", password), ("next", "")]).await
+    }
+
+    /// The display name of the signed-in user, per the server.
+    pub async fn who(&self) -> Option<String> {
+        let reply = self.call("current_user", &[]).await;
+        assert!(reply.ok(), "current_user failed: {reply:?}");
+        reply.body.get("display_name").and_then(Value::as_str).map(str::to_string)
+    }
+}
+
+pub const DEMO_PASSWORD: &str = app::backend::demo::DEMO_PASSWORD;

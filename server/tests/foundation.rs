@@ -1,0 +1,334 @@
+//! The foundation, end to end over HTTP, on SQLite and on PostgreSQL: pages, health, accounts,
+//! sessions shared between instances, CSRF, rate limiting, password reset, and roles.
+
+mod common;
+
+use common::{Backend, Browser, TestApp, TestServer, DEMO_PASSWORD};
+
+macro_rules! app_or_skip {
+    ($backend:expr) => {
+        match TestApp::spawn($backend).await {
+            Some(app) => app,
+            None => return,
+        }
+    };
+}
+
+async fn health_checks_the_database(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let body: serde_json::Value = reqwest::get(format!("{}/health", app.base())).await.unwrap().json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], if backend == Backend::Sqlite { "sqlite" } else { "postgres" });
+}
+
+async fn home_page_lists_the_four_demo_events(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let (status, html) = app.browser().page("/").await;
+    assert_eq!(status, 200);
+    for title in ["Clinically Useful Biomarkers", "Micro- and Nanoelectronics for Health", "Multiomics", "Digitalisation of Health"] {
+        assert!(html.contains(title), "home page lacks {title}");
+    }
+    // Dates are shown in each event's own time zone.
+    assert!(html.contains("16–17 March 2027"), "Heidelberg dates missing");
+    // The page loads the browser bundle to hydrate.
+    assert!(html.contains("/pkg/app.js") && html.contains("/pkg/app.wasm"), "hydration scripts missing");
+}
+
+async fn event_page_shows_times_with_their_zone(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let (status, html) = app.browser().page("/events/tartu-2027").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Tuesday 5 October 2027, 09:00 EEST"), "start time in Tallinn summer time");
+    assert!(html.contains("Wednesday 6 October 2027, 17:30 EEST"));
+    assert!(html.contains("Europe/Tallinn"));
+}
+
+async fn unknown_addresses_answer_404(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    let (status, html) = browser.page("/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"));
+    let (status, html) = browser.page("/events/atlantis-2027").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"));
+}
+
+async fn sign_up_sign_out_and_sign_in(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    assert_eq!(browser.who().await, None);
+    let reply = browser
+        .submit("sign_up", &[("display_name", "  Jana   Novak "), ("email", "Jana@Example.org"), ("password", "a long passphrase")])
+        .await;
+    assert!(reply.ok(), "{reply:?}");
+    assert_eq!(browser.who().await.as_deref(), Some("Jana Novak"));
+    let cookie = browser.cookie("exx_session").expect("session cookie");
+    assert_eq!(cookie.len(), 64);
+
+    assert!(browser.submit("sign_out", &[]).await.ok());
+    assert_eq!(browser.who().await, None);
+    // The old session token is dead on the server, not only forgotten by the browser.
+    let replay = Browser::new(app.base());
+    let reply = replay
+        .client
+        .post(format!("{}/api/current_user", app.base()))
+        .header("accept", "application/json")
+        .header("cookie", format!("exx_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.text().await.unwrap(), "null");
+
+    // Email is matched case-insensitively.
+    assert!(browser.sign_in("JANA@example.org", "a long passphrase").await.ok());
+    assert_eq!(browser.who().await.as_deref(), Some("Jana Novak"));
+}
+
+async fn sign_up_refuses_bad_input_with_field_messages(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    let cases = [
+        (("", "x@example.org", "a long passphrase"), "display_name"),
+        (("Jana", "not-an-email", "a long passphrase"), "email"),
+        (("Jana", "x@example.org", "short"), "password"),
+        // The demo attendee already has this address.
+        (("Jana", "attendee@eventxchange.test", "a long passphrase"), "email"),
+    ];
+    for ((name, email, password), field) in cases {
+        let reply = browser.submit("sign_up", &[("display_name", name), ("email", email), ("password", password)]).await;
+        assert_eq!(reply.status, 422, "{reply:?}");
+        assert_eq!(reply.error_field().as_deref(), Some(field), "{reply:?}");
+    }
+    assert_eq!(browser.who().await, None, "a refused sign-up signs nobody in");
+}
+
+async fn concurrent_sign_ups_for_one_address_create_one_account(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let mut attempts = Vec::new();
+    for i in 0..8 {
+        let browser = app.browser();
+        attempts.push(tokio::spawn(async move {
+            let name = format!("Twin {i}");
+            browser
+                .submit("sign_up", &[("display_name", &name), ("email", "twin@example.org"), ("password", "a long passphrase")])
+                .await
+        }));
+    }
+    let mut created = 0;
+    for attempt in attempts {
+        let reply = attempt.await.unwrap();
+        if reply.ok() {
+            created += 1;
+        } else {
+            assert_eq!(reply.error_field().as_deref(), Some("email"), "{reply:?}");
+        }
+    }
+    assert_eq!(created, 1);
+    let accounts: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from users where email = 'twin@example.org'")
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    assert_eq!(accounts, 1);
+}
+
+async fn forms_without_the_csrf_token_change_nothing(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    browser.csrf().await;
+    let forged = browser
+        .call("sign_in", &[("csrf", "0000"), ("email", "attendee@eventxchange.test"), ("password", DEMO_PASSWORD), ("next", "")])
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(forged.error_kind().as_deref(), Some("FormExpired"));
+    let missing = browser
+        .call("sign_up", &[("csrf", ""), ("display_name", "Eve"), ("email", "eve@example.org"), ("password", "a long passphrase")])
+        .await;
+    assert_eq!(missing.status, 403);
+    assert_eq!(browser.who().await, None);
+    let eve: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from users where email = 'eve@example.org'")
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    assert_eq!(eve, 0);
+}
+
+async fn repeated_wrong_passwords_lock_the_address_for_a_while(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    for _ in 0..app::accounts::store::MAX_FAILED_SIGN_INS {
+        let reply = browser.sign_in("attendee@eventxchange.test", "not the password").await;
+        assert_eq!(reply.status, 422);
+        assert_eq!(reply.error_field().as_deref(), Some("password"));
+    }
+    let reply = browser.sign_in("attendee@eventxchange.test", DEMO_PASSWORD).await;
+    assert_eq!(reply.status, 429, "{reply:?}");
+    assert_eq!(browser.who().await, None);
+    // Other addresses are not affected.
+    assert!(browser.sign_in("attendee.tartu@eventxchange.test", DEMO_PASSWORD).await.ok());
+}
+
+async fn password_reset_by_emailed_link(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let old_session = app.browser();
+    assert!(old_session.sign_in("attendee@eventxchange.test", DEMO_PASSWORD).await.ok());
+
+    let browser = app.browser();
+    let reply = browser.submit("request_password_reset", &[("email", "attendee@eventxchange.test")]).await;
+    assert!(reply.ok(), "{reply:?}");
+    // The same answer for an address without an account, and no mail for it.
+    let unknown = browser.submit("request_password_reset", &[("email", "nobody@example.org")]).await;
+    assert!(unknown.ok());
+    assert!(unknown.body.as_str().unwrap().contains("If an account exists"));
+
+    let mails: Vec<(String, String)> = app::db_run!(app.db(), |pool| sqlx::query_as("select recipient, body_text from outbox")
+        .fetch_all(pool)
+        .await
+        .unwrap());
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].0, "attendee@eventxchange.test");
+    let link = mails[0].1.lines().find(|l| l.starts_with("http://eventxchange.test/password/reset?token=")).expect("link in mail");
+    let token = link.rsplit_once("token=").unwrap().1;
+
+    let weak = browser.submit("reset_password", &[("token", token), ("password", "short")]).await;
+    assert_eq!(weak.error_field().as_deref(), Some("password"));
+    let forged = browser.submit("reset_password", &[("token", "f00d"), ("password", "a brand new passphrase")]).await;
+    assert_eq!(forged.error_field().as_deref(), Some("token"));
+
+    assert!(browser.submit("reset_password", &[("token", token), ("password", "a brand new passphrase")]).await.ok());
+    let again = browser.submit("reset_password", &[("token", token), ("password", "yet another passphrase")]).await;
+    assert_eq!(again.error_field().as_deref(), Some("token"), "a link works once");
+
+    assert_eq!(old_session.who().await, None, "sessions end when the password changes");
+    assert_eq!(browser.sign_in("attendee@eventxchange.test", DEMO_PASSWORD).await.status, 422);
+    assert!(browser.sign_in("attendee@eventxchange.test", "a brand new passphrase").await.ok());
+}
+
+async fn sessions_are_shared_by_server_instances(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let second = TestServer::start(&app.database.url).await;
+    let browser = app.browser();
+    assert!(browser.sign_in("organiser.smarthub@eventxchange.test", DEMO_PASSWORD).await.ok());
+    let elsewhere = browser.pointed_at(&second.base);
+    assert_eq!(elsewhere.who().await.as_deref(), Some("Lotte Peeters"));
+    assert!(elsewhere.submit("sign_out", &[]).await.ok());
+    assert_eq!(browser.who().await, None, "signing out on one instance ends the session on all");
+}
+
+/// Who may reach what: (account, server function, event, expected outcome).
+async fn roles_are_refused_outside_their_scope(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let anonymous = app.browser();
+    let reply = anonymous.call("organiser_overview", &[("slug", "heidelberg-2027")]).await;
+    assert_eq!((reply.status, reply.error_kind().as_deref()), (401, Some("SignInRequired")));
+
+    let cases: &[(&str, &str, &str, bool)] = &[
+        ("organiser.biorn@eventxchange.test", "organiser_overview", "heidelberg-2027", true),
+        ("organiser.biorn@eventxchange.test", "organiser_overview", "leuven-2027", false),
+        ("organiser.biorn@eventxchange.test", "scanner_station", "heidelberg-2027", true),
+        ("organiser.biorn@eventxchange.test", "scanner_station", "tartu-2027", false),
+        ("scanner.heidelberg@eventxchange.test", "scanner_station", "heidelberg-2027", true),
+        ("scanner.heidelberg@eventxchange.test", "scanner_station", "leuven-2027", false),
+        ("scanner.heidelberg@eventxchange.test", "organiser_overview", "heidelberg-2027", false),
+        ("attendee@eventxchange.test", "organiser_overview", "heidelberg-2027", false),
+        ("attendee@eventxchange.test", "scanner_station", "heidelberg-2027", false),
+        ("admin@eventxchange.test", "organiser_overview", "tartu-2027", true),
+        ("admin@eventxchange.test", "scanner_station", "copenhagen-2027", true),
+    ];
+    let mut signed_in = std::collections::HashMap::new();
+    for (email, function, slug, allowed) in cases {
+        let browser = match signed_in.get(email) {
+            Some(b) => Browser::clone(b),
+            None => {
+                let b = app.browser();
+                assert!(b.sign_in(email, DEMO_PASSWORD).await.ok());
+                signed_in.insert(*email, b.clone());
+                b
+            }
+        };
+        let reply = browser.call(function, &[("slug", slug)]).await;
+        if *allowed {
+            assert!(reply.ok(), "{email} should reach {function} of {slug}: {reply:?}");
+        } else {
+            assert_eq!(reply.status, 403, "{email} must not reach {function} of {slug}: {reply:?}");
+            assert_eq!(reply.error_kind().as_deref(), Some("Forbidden"));
+        }
+    }
+
+    // Admin-only functions.
+    for email in ["organiser.biorn@eventxchange.test", "scanner.leuven@eventxchange.test", "attendee@eventxchange.test"] {
+        let browser = app.browser();
+        assert!(browser.sign_in(email, DEMO_PASSWORD).await.ok());
+        assert_eq!(browser.call("admin_accounts", &[]).await.status, 403, "{email}");
+        assert_eq!(browser.call("admin_outbox", &[]).await.status, 403, "{email}");
+        let promote = browser.submit("assign_role", &[("email", email), ("role", "admin"), ("scope", "")]).await;
+        assert_eq!(promote.status, 403, "{email} cannot make itself an admin");
+        assert_eq!(browser.call("organiser_overview", &[("slug", "copenhagen-2027")]).await.status, 403);
+    }
+    // The pages answer with the same refusal.
+    let organiser = signed_in.get("organiser.biorn@eventxchange.test").unwrap();
+    let (status, html) = organiser.page("/organise/leuven-2027").await;
+    assert_eq!(status, 403);
+    assert!(html.contains("Not allowed"));
+    let (status, html) = organiser.page("/organise/heidelberg-2027").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Door Heidelberg"), "the event team lists its scanner");
+}
+
+async fn admins_assign_scoped_roles(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let member = app.browser();
+    assert!(member
+        .submit("sign_up", &[("display_name", "Sofie Jensen"), ("email", "sofie@example.org"), ("password", "a long passphrase")])
+        .await
+        .ok());
+    assert_eq!(member.call("organiser_overview", &[("slug", "copenhagen-2027")]).await.status, 403);
+
+    let admin = app.browser();
+    assert!(admin.sign_in("admin@eventxchange.test", DEMO_PASSWORD).await.ok());
+    let missing_scope = admin.submit("assign_role", &[("email", "sofie@example.org"), ("role", "organiser"), ("scope", "")]).await;
+    assert_eq!(missing_scope.error_field().as_deref(), Some("scope"));
+    let unknown = admin.submit("assign_role", &[("email", "ghost@example.org"), ("role", "scanner"), ("scope", "leuven-2027")]).await;
+    assert_eq!(unknown.error_field().as_deref(), Some("email"));
+    let bad_role = admin.submit("assign_role", &[("email", "sofie@example.org"), ("role", "emperor"), ("scope", "")]).await;
+    assert_eq!(bad_role.error_field().as_deref(), Some("role"));
+
+    assert!(admin.submit("assign_role", &[("email", "sofie@example.org"), ("role", "organiser"), ("scope", "biopeople")]).await.ok());
+    assert!(member.call("organiser_overview", &[("slug", "copenhagen-2027")]).await.ok());
+    assert_eq!(member.call("organiser_overview", &[("slug", "tartu-2027")]).await.status, 403);
+}
+
+async fn demo_series_loads_once(backend: Backend) {
+    let app = app_or_skip!(backend);
+    app::backend::demo::seed(app.db()).await.unwrap();
+    let counts: (i64, i64, i64) = app::db_run!(app.db(), |pool| sqlx::query_as(
+        "select (select count(*) from clusters), (select count(*) from events), (select count(*) from users)"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(counts, (4, 4, 9));
+}
+
+on_both_backends!(
+    health_checks_the_database,
+    home_page_lists_the_four_demo_events,
+    event_page_shows_times_with_their_zone,
+    unknown_addresses_answer_404,
+    sign_up_sign_out_and_sign_in,
+    sign_up_refuses_bad_input_with_field_messages,
+    concurrent_sign_ups_for_one_address_create_one_account,
+    forms_without_the_csrf_token_change_nothing,
+    repeated_wrong_passwords_lock_the_address_for_a_while,
+    password_reset_by_emailed_link,
+    sessions_are_shared_by_server_instances,
+    roles_are_refused_outside_their_scope,
+    admins_assign_scoped_roles,
+    demo_series_loads_once,
+);
+
+#[tokio::test]
+async fn an_unknown_database_scheme_stops_start_up() {
+    let err = app::backend::Db::connect("mysql://localhost/exx").await.unwrap_err();
+    assert!(err.to_string().contains("sqlite: or postgres://"), "{err}");
+}
