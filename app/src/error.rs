@@ -32,10 +32,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid {
-            field: field.to_string(),
-            message: message.into(),
-        }
+        AppError::Invalid { field: field.to_string(), message: message.into() }
     }
 
     /// The message for one form field, if this error is about that field.

@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::components::{Layout, NotFound};
@@ -49,6 +49,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     accounts::provide_session();
+    // Pages are rendered whole before the first byte is sent (`SsrMode::Async`), so a page
+    // whose data says "not found" or "not allowed" can still answer with 404 or 403.
 
     view! {
         <Stylesheet id="leptos" href="/pkg/app.css" />
@@ -58,17 +60,17 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=events::SeriesPage />
-                    <Route path=path!("/events/:slug") view=events::EventPage />
-                    <Route path=path!("/signin") view=accounts::SignInPage />
-                    <Route path=path!("/signup") view=accounts::SignUpPage />
-                    <Route path=path!("/password/forgot") view=accounts::ForgotPasswordPage />
-                    <Route path=path!("/password/reset") view=accounts::ResetPasswordPage />
-                    <Route path=path!("/account") view=accounts::AccountPage />
-                    <Route path=path!("/organise/:slug") view=organise::OrganiserHomePage />
-                    <Route path=path!("/scan/:slug") view=scan::ScannerPage />
-                    <Route path=path!("/admin") view=admin::AdminHomePage />
-                    <Route path=path!("/admin/outbox") view=admin::OutboxPage />
+                    <Route path=path!("") view=events::SeriesPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug") view=events::EventPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=accounts::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=accounts::SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/password/forgot") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/password/reset") view=accounts::ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=accounts::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug") view=organise::OrganiserHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/scan/:slug") view=scan::ScannerPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox") view=admin::OutboxPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -104,7 +104,8 @@ mod tests {
 
     #[test]
     fn public_url_defaults_to_the_listen_address() {
-        let cli = Cli::parse_from(["server", "--site-addr", "127.0.0.1:4000", "--public-url", "https://events.example/"]);
+        let cli =
+            Cli::parse_from(["server", "--site-addr", "127.0.0.1:4000", "--public-url", "https://events.example/"]);
         assert_eq!(cli.config.public_url(), "https://events.example");
         let cli = Cli::parse_from(["server", "--site-addr", "127.0.0.1:4000"]);
         assert_eq!(cli.config.public_url(), "http://127.0.0.1:4000");

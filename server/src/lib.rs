@@ -31,10 +31,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     Ok(AppState {
         leptos_options,
         db,
-        settings: Arc::new(Settings {
-            secure_cookies: public_url.starts_with("https://"),
-            public_url,
-        }),
+        settings: Arc::new(Settings { secure_cookies: public_url.starts_with("https://"), public_url }),
     })
 }
 
@@ -45,15 +42,10 @@ pub fn router(state: AppState) -> Router {
     let fn_state = state.clone();
     Router::new()
         .route("/health", get(health::health))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(context_state.clone()),
-            {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
         .route(
             "/api/{*fn_name}",
             axum::routing::post(move |req| {
@@ -94,10 +86,7 @@ pub async fn serve(config: &Config) -> Result<(), StartError> {
         .await
         .map_err(|source| StartError::Listen { addr: config.site_addr, source })?;
     tracing::info!(address = %config.site_addr, backend = db.backend_name(), "EventXchange is listening on http://{}", config.site_addr);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)?;
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)?;
     db.close().await;
     Ok(())
 }

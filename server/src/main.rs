@@ -17,9 +17,14 @@ async fn main() -> ExitCode {
     tracing::debug!(config = ?cli.config, "configuration");
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::serve(&cli.config).await.map_err(|e| e.to_string()),
-        Command::Migrate => Db::connect(&cli.config.database_url).await.map(|_| println!("migrations applied")).map_err(|e| e.to_string()),
+        Command::Migrate => Db::connect(&cli.config.database_url)
+            .await
+            .map(|_| println!("migrations applied"))
+            .map_err(|e| e.to_string()),
         Command::SeedDemo => seed_demo(&cli.config.database_url).await,
-        Command::CreateAdmin { email, name, password } => create_admin(&cli.config.database_url, &email, &name, password).await,
+        Command::CreateAdmin { email, name, password } => {
+            create_admin(&cli.config.database_url, &email, &name, password).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -25,7 +25,12 @@ async fn home_page_lists_the_four_demo_events(backend: Backend) {
     let app = app_or_skip!(backend);
     let (status, html) = app.browser().page("/").await;
     assert_eq!(status, 200);
-    for title in ["Clinically Useful Biomarkers", "Micro- and Nanoelectronics for Health", "Multiomics", "Digitalisation of Health"] {
+    for title in [
+        "Clinically Useful Biomarkers",
+        "Micro- and Nanoelectronics for Health",
+        "Multiomics",
+        "Digitalisation of Health",
+    ] {
         assert!(html.contains(title), "home page lacks {title}");
     }
     // Dates are shown in each event's own time zone.
@@ -59,7 +64,10 @@ async fn sign_up_sign_out_and_sign_in(backend: Backend) {
     let browser = app.browser();
     assert_eq!(browser.who().await, None);
     let reply = browser
-        .submit("sign_up", &[("display_name", "  Jana   Novak "), ("email", "Jana@Example.org"), ("password", "a long passphrase")])
+        .submit(
+            "sign_up",
+            &[("display_name", "  Jana   Novak "), ("email", "Jana@Example.org"), ("password", "a long passphrase")],
+        )
         .await;
     assert!(reply.ok(), "{reply:?}");
     assert_eq!(browser.who().await.as_deref(), Some("Jana Novak"));
@@ -96,7 +104,8 @@ async fn sign_up_refuses_bad_input_with_field_messages(backend: Backend) {
         (("Jana", "attendee@eventxchange.test", "a long passphrase"), "email"),
     ];
     for ((name, email, password), field) in cases {
-        let reply = browser.submit("sign_up", &[("display_name", name), ("email", email), ("password", password)]).await;
+        let reply =
+            browser.submit("sign_up", &[("display_name", name), ("email", email), ("password", password)]).await;
         assert_eq!(reply.status, 422, "{reply:?}");
         assert_eq!(reply.error_field().as_deref(), Some(field), "{reply:?}");
     }
@@ -111,7 +120,10 @@ async fn concurrent_sign_ups_for_one_address_create_one_account(backend: Backend
         attempts.push(tokio::spawn(async move {
             let name = format!("Twin {i}");
             browser
-                .submit("sign_up", &[("display_name", &name), ("email", "twin@example.org"), ("password", "a long passphrase")])
+                .submit(
+                    "sign_up",
+                    &[("display_name", &name), ("email", "twin@example.org"), ("password", "a long passphrase")],
+                )
                 .await
         }));
     }
@@ -125,10 +137,12 @@ async fn concurrent_sign_ups_for_one_address_create_one_account(backend: Backend
         }
     }
     assert_eq!(created, 1);
-    let accounts: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from users where email = 'twin@example.org'")
-        .fetch_one(pool)
-        .await
-        .unwrap());
+    let accounts: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select count(*) from users where email = 'twin@example.org'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
     assert_eq!(accounts, 1);
 }
 
@@ -137,19 +151,26 @@ async fn forms_without_the_csrf_token_change_nothing(backend: Backend) {
     let browser = app.browser();
     browser.csrf().await;
     let forged = browser
-        .call("sign_in", &[("csrf", "0000"), ("email", "attendee@eventxchange.test"), ("password", DEMO_PASSWORD), ("next", "")])
+        .call(
+            "sign_in",
+            &[("csrf", "0000"), ("email", "attendee@eventxchange.test"), ("password", DEMO_PASSWORD), ("next", "")],
+        )
         .await;
     assert_eq!(forged.status, 403);
     assert_eq!(forged.error_kind().as_deref(), Some("FormExpired"));
     let missing = browser
-        .call("sign_up", &[("csrf", ""), ("display_name", "Eve"), ("email", "eve@example.org"), ("password", "a long passphrase")])
+        .call(
+            "sign_up",
+            &[("csrf", ""), ("display_name", "Eve"), ("email", "eve@example.org"), ("password", "a long passphrase")],
+        )
         .await;
     assert_eq!(missing.status, 403);
     assert_eq!(browser.who().await, None);
-    let eve: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from users where email = 'eve@example.org'")
-        .fetch_one(pool)
-        .await
-        .unwrap());
+    let eve: i64 =
+        app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from users where email = 'eve@example.org'")
+            .fetch_one(pool)
+            .await
+            .unwrap());
     assert_eq!(eve, 0);
 }
 
@@ -181,13 +202,18 @@ async fn password_reset_by_emailed_link(backend: Backend) {
     assert!(unknown.ok());
     assert!(unknown.body.as_str().unwrap().contains("If an account exists"));
 
-    let mails: Vec<(String, String)> = app::db_run!(app.db(), |pool| sqlx::query_as("select recipient, body_text from outbox")
-        .fetch_all(pool)
-        .await
-        .unwrap());
+    let mails: Vec<(String, String)> =
+        app::db_run!(app.db(), |pool| sqlx::query_as("select recipient, body_text from outbox")
+            .fetch_all(pool)
+            .await
+            .unwrap());
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert_eq!(mails[0].0, "attendee@eventxchange.test");
-    let link = mails[0].1.lines().find(|l| l.starts_with("http://eventxchange.test/password/reset?token=")).expect("link in mail");
+    let link = mails[0]
+        .1
+        .lines()
+        .find(|l| l.starts_with("http://eventxchange.test/password/reset?token="))
+        .expect("link in mail");
     let token = link.rsplit_once("token=").unwrap().1;
 
     let weak = browser.submit("reset_password", &[("token", token), ("password", "short")]).await;
@@ -256,7 +282,8 @@ async fn roles_are_refused_outside_their_scope(backend: Backend) {
     }
 
     // Admin-only functions.
-    for email in ["organiser.biorn@eventxchange.test", "scanner.leuven@eventxchange.test", "attendee@eventxchange.test"] {
+    for email in ["organiser.biorn@eventxchange.test", "scanner.leuven@eventxchange.test", "attendee@eventxchange.test"]
+    {
         let browser = app.browser();
         assert!(browser.sign_in(email, DEMO_PASSWORD).await.ok());
         assert_eq!(browser.call("admin_accounts", &[]).await.status, 403, "{email}");
@@ -279,21 +306,31 @@ async fn admins_assign_scoped_roles(backend: Backend) {
     let app = app_or_skip!(backend);
     let member = app.browser();
     assert!(member
-        .submit("sign_up", &[("display_name", "Sofie Jensen"), ("email", "sofie@example.org"), ("password", "a long passphrase")])
+        .submit(
+            "sign_up",
+            &[("display_name", "Sofie Jensen"), ("email", "sofie@example.org"), ("password", "a long passphrase")]
+        )
         .await
         .ok());
     assert_eq!(member.call("organiser_overview", &[("slug", "copenhagen-2027")]).await.status, 403);
 
     let admin = app.browser();
     assert!(admin.sign_in("admin@eventxchange.test", DEMO_PASSWORD).await.ok());
-    let missing_scope = admin.submit("assign_role", &[("email", "sofie@example.org"), ("role", "organiser"), ("scope", "")]).await;
+    let missing_scope =
+        admin.submit("assign_role", &[("email", "sofie@example.org"), ("role", "organiser"), ("scope", "")]).await;
     assert_eq!(missing_scope.error_field().as_deref(), Some("scope"));
-    let unknown = admin.submit("assign_role", &[("email", "ghost@example.org"), ("role", "scanner"), ("scope", "leuven-2027")]).await;
+    let unknown = admin
+        .submit("assign_role", &[("email", "ghost@example.org"), ("role", "scanner"), ("scope", "leuven-2027")])
+        .await;
     assert_eq!(unknown.error_field().as_deref(), Some("email"));
-    let bad_role = admin.submit("assign_role", &[("email", "sofie@example.org"), ("role", "emperor"), ("scope", "")]).await;
+    let bad_role =
+        admin.submit("assign_role", &[("email", "sofie@example.org"), ("role", "emperor"), ("scope", "")]).await;
     assert_eq!(bad_role.error_field().as_deref(), Some("role"));
 
-    assert!(admin.submit("assign_role", &[("email", "sofie@example.org"), ("role", "organiser"), ("scope", "biopeople")]).await.ok());
+    assert!(admin
+        .submit("assign_role", &[("email", "sofie@example.org"), ("role", "organiser"), ("scope", "biopeople")])
+        .await
+        .ok());
     assert!(member.call("organiser_overview", &[("slug", "copenhagen-2027")]).await.ok());
     assert_eq!(member.call("organiser_overview", &[("slug", "tartu-2027")]).await.status, 403);
 }

@@ -1,9 +1,9 @@
 //! Accounts and roles: sign-up, sign-in, sign-out, password reset, and who may do what.
 
 mod pages;
-mod rules;
 #[cfg(feature = "ssr")]
 pub(crate) mod password;
+mod rules;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -29,30 +29,38 @@ pub struct SignedInUser {
     pub scans: Vec<(String, String)>,
 }
 
-/// The current session as pages see it, and the actions that change it. Provided once by `App`.
+/// The current session as pages see it. Provided once by `App`.
 #[derive(Clone, Copy)]
 pub struct SessionContext {
     pub user: Resource<Result<Option<SignedInUser>, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
-    pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
+    changed: RwSignal<u64>,
 }
 
-/// Sets up the session context; the user is refetched whenever one of the actions completes.
+impl SessionContext {
+    /// Refetches the user whenever the given action (sign-in, sign-up, …) completes. Those
+    /// actions are created by their pages, inside the router, where a plain form post's error
+    /// (carried back in the URL) reaches them.
+    pub fn follow<A>(&self, action: ServerAction<A>)
+    where
+        A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        A::Output: Clone + Send + Sync + 'static,
+    {
+        let changed = self.changed;
+        Effect::new(move |_| {
+            if action.version().get() > 0 {
+                changed.update(|n| *n += 1);
+            }
+        });
+    }
+}
+
+/// Sets up the session context.
 pub fn provide_session() {
-    let sign_in = ServerAction::<SignIn>::new();
-    let sign_up = ServerAction::<SignUp>::new();
     let sign_out = ServerAction::<SignOut>::new();
-    let user = Resource::new(
-        move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
-        |_| current_user(),
-    );
-    provide_context(SessionContext {
-        user,
-        sign_in,
-        sign_up,
-        sign_out,
-    });
+    let changed = RwSignal::new(0u64);
+    let user = Resource::new(move || (changed.get(), sign_out.version().get()), |_| current_user());
+    provide_context(SessionContext { user, sign_out, changed });
 }
 
 pub fn use_session() -> SessionContext {

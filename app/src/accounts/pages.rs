@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::{use_session, NewPassword, RequestPasswordReset, ResetPassword};
+use super::{use_session, NewPassword, RequestPasswordReset, ResetPassword, SignIn, SignUp};
 use crate::await_view;
 use crate::components::{action_error, field_message, use_hydrated, CsrfField, Field, FormAlert};
 
@@ -53,9 +53,10 @@ fn PasswordField(
 /// `/signin`
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let session = use_session();
+    let action = ServerAction::<SignIn>::new();
+    use_session().follow(action);
     let query = use_query_map();
-    let error = action_error(session.sign_in);
+    let error = action_error(action);
     let next = move || query.read().get("next").unwrap_or_default();
     let reset_done = move || query.read().get("reset").as_deref() == Some("done");
     view! {
@@ -65,7 +66,7 @@ pub fn SignInPage() -> impl IntoView {
             <Show when=reset_done>
                 <p class="alert success" role="status">"Your password has been changed. Sign in with the new one."</p>
             </Show>
-            <ActionForm action=session.sign_in attr:class="stacked" attr:novalidate=true>
+            <ActionForm action attr:class="stacked" attr:novalidate=true>
                 <CsrfField />
                 <input type="hidden" name="next" value=next />
                 <FormAlert error fields=&["email", "password"] />
@@ -82,14 +83,15 @@ pub fn SignInPage() -> impl IntoView {
 /// `/signup`
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let session = use_session();
-    let error = action_error(session.sign_up);
+    let action = ServerAction::<SignUp>::new();
+    use_session().follow(action);
+    let error = action_error(action);
     view! {
         <Title text="Create an account" />
         <section class="form-page">
             <h1>"Create an account"</h1>
             <p>"With an account you can register for events, build your agenda and book B2B meetings."</p>
-            <ActionForm action=session.sign_up attr:class="stacked" attr:novalidate=true>
+            <ActionForm action attr:class="stacked" attr:novalidate=true>
                 <CsrfField />
                 <FormAlert error fields=&["display_name", "email", "password"] />
                 <Field label="Your name" name="display_name" autocomplete="name" error=field_message(error, "display_name") />

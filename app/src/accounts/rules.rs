@@ -174,7 +174,9 @@ impl DisplayName {
 /// another site ("open redirect").
 pub fn safe_next_path(next: Option<&str>) -> String {
     match next.map(str::trim) {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://") => {
+        Some(path)
+            if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://") =>
+        {
             path.to_string()
         }
         _ => "/account".to_string(),
@@ -186,14 +188,7 @@ mod tests {
     use super::*;
 
     fn person(role: Role, cluster_id: Option<i64>, event_id: Option<i64>) -> Principal {
-        Principal {
-            user_id: 1,
-            email: "a@example.org".into(),
-            display_name: "A".into(),
-            role,
-            cluster_id,
-            event_id,
-        }
+        Principal { user_id: 1, email: "a@example.org".into(), display_name: "A".into(), role, cluster_id, event_id }
     }
 
     #[test]

@@ -22,38 +22,49 @@ struct Credentials {
 pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<i64, AppError> {
     let email = EmailAddress::parse(email)?;
     let since = now() - WINDOW_SECONDS;
-    let failures: i64 = db_run!(db, |pool| sqlx::query_scalar("select count(*) from sign_in_failures where email = $1 and at > $2")
-        .bind(email.as_str())
-        .bind(since)
-        .fetch_one(pool)
-        .await)?;
+    let failures: i64 =
+        db_run!(db, |pool| sqlx::query_scalar("select count(*) from sign_in_failures where email = $1 and at > $2")
+            .bind(email.as_str())
+            .bind(since)
+            .fetch_one(pool)
+            .await)?;
     if failures >= MAX_FAILED_SIGN_INS {
         return Err(AppError::TooManyAttempts);
     }
-    let found: Option<Credentials> = db_run!(db, |pool| sqlx::query_as("select id, password_hash from users where email = $1")
-        .bind(email.as_str())
-        .fetch_optional(pool)
-        .await)?;
+    let found: Option<Credentials> =
+        db_run!(db, |pool| sqlx::query_as("select id, password_hash from users where email = $1")
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await)?;
     let ok = password::verify(password.to_string(), found.as_ref().map(|c| c.password_hash.clone())).await?;
     match found {
         Some(credentials) if ok => {
             db_run!(db, |pool| sqlx::query("delete from sign_in_failures where email = $1")
                 .bind(email.as_str())
-                .execute(pool).await.map(|done| done.rows_affected()))?;
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected()))?;
             Ok(credentials.id)
         }
         _ => {
             db_run!(db, |pool| sqlx::query("insert into sign_in_failures (email, at) values ($1, $2)")
                 .bind(email.as_str())
                 .bind(now())
-                .execute(pool).await.map(|done| done.rows_affected()))?;
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected()))?;
             Err(AppError::invalid("password", "The email address or the password is not right."))
         }
     }
 }
 
 /// Creates an attendee account; a second account for the same address is refused.
-pub async fn create_attendee(db: &Db, name: &DisplayName, email: &EmailAddress, password: &NewPassword) -> Result<i64, AppError> {
+pub async fn create_attendee(
+    db: &Db,
+    name: &DisplayName,
+    email: &EmailAddress,
+    password: &NewPassword,
+) -> Result<i64, AppError> {
     let hash = password::hash(password.expose().to_string()).await?;
     insert_user(db, name, email, &hash, Role::Attendee, None, None).await
 }
@@ -134,22 +145,27 @@ pub async fn signed_in_user(db: &Db, principal: Principal) -> Result<SignedInUse
 
 /// Records a reset token and queues the mail with the link. Unknown addresses get no mail.
 pub async fn start_password_reset(db: &Db, public_url: &str, email: &EmailAddress) -> Result<(), AppError> {
-    let user: Option<(i64, String)> = db_run!(db, |pool| sqlx::query_as("select id, display_name from users where email = $1")
-        .bind(email.as_str())
-        .fetch_optional(pool)
-        .await)?;
+    let user: Option<(i64, String)> =
+        db_run!(db, |pool| sqlx::query_as("select id, display_name from users where email = $1")
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await)?;
     let Some((user_id, name)) = user else {
         tracing::info!("password reset asked for an address without an account");
         return Ok(());
     };
     let token = random_token();
     let created = now();
-    db_run!(db, |pool| sqlx::query("insert into password_resets (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
-        .bind(token_hash(&token))
-        .bind(user_id)
-        .bind(created)
-        .bind(created + RESET_SECONDS)
-        .execute(pool).await.map(|done| done.rows_affected()))?;
+    db_run!(db, |pool| sqlx::query(
+        "insert into password_resets (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)"
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(created)
+    .bind(created + RESET_SECONDS)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
     let link = format!("{public_url}/password/reset?token={token}");
     mail::enqueue(
         db,
@@ -254,23 +270,34 @@ pub async fn event_team(db: &Db, cluster_id: i64, event_id: i64) -> Result<Vec<A
 
 /// Every account with a staff role, then the newest attendees.
 pub async fn staff_and_recent(db: &Db, limit: i64) -> Result<Vec<AccountRow>, AppError> {
-    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    Ok(db_run!(db, |pool| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{ACCOUNT_ROWS} order by case u.role when 'admin' then 0 when 'organiser' then 1 when 'scanner' then 2 else 3 end, u.id desc
          limit $1"
     )))
     .bind(limit)
     .fetch_all(pool)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Gives an existing account a role with its scope. Returns false when no account has the address.
-pub async fn assign_role(db: &Db, email: &EmailAddress, role: Role, cluster_id: Option<i64>, event_id: Option<i64>) -> Result<bool, AppError> {
-    let changed = db_run!(db, |pool| sqlx::query("update users set role = $1, cluster_id = $2, event_id = $3 where email = $4")
-        .bind(role.as_str())
-        .bind(cluster_id)
-        .bind(event_id)
-        .bind(email.as_str())
-        .execute(pool).await.map(|done| done.rows_affected()))?;
+pub async fn assign_role(
+    db: &Db,
+    email: &EmailAddress,
+    role: Role,
+    cluster_id: Option<i64>,
+    event_id: Option<i64>,
+) -> Result<bool, AppError> {
+    let changed =
+        db_run!(db, |pool| sqlx::query("update users set role = $1, cluster_id = $2, event_id = $3 where email = $4")
+            .bind(role.as_str())
+            .bind(cluster_id)
+            .bind(event_id)
+            .bind(email.as_str())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
     Ok(changed == 1)
 }
 

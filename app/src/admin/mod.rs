@@ -71,25 +71,32 @@ pub async fn assign_role(csrf: String, email: String, role: String, scope: Strin
             auth::check_csrf(&csrf)?;
             let state = require_admin().await?;
             let email = EmailAddress::parse(&email)?;
-            let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose one of the listed roles."))?;
+            let role =
+                Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose one of the listed roles."))?;
             let scope = scope.trim();
             let (cluster_id, event_id) = match role {
                 Role::Organiser => {
                     let id = accounts::cluster_id_by_code(&state.db, scope).await?.ok_or_else(|| {
-                        AppError::invalid("scope", "Organisers need a cluster code: biorn, smarthub, biopeople or tartu.")
+                        AppError::invalid(
+                            "scope",
+                            "Organisers need a cluster code: biorn, smarthub, biopeople or tartu.",
+                        )
                     })?;
                     (Some(id), None)
                 }
                 Role::Scanner => {
-                    let event = crate::events::store::event_scope(&state.db, scope)
-                        .await
-                        .map_err(|_| AppError::invalid("scope", "Scanners need the address name of an event, e.g. heidelberg-2027."))?;
+                    let event = crate::events::store::event_scope(&state.db, scope).await.map_err(|_| {
+                        AppError::invalid("scope", "Scanners need the address name of an event, e.g. heidelberg-2027.")
+                    })?;
                     (None, Some(event.event_id))
                 }
                 Role::Attendee | Role::Admin => (None, None),
             };
             if !accounts::assign_role(&state.db, &email, role, cluster_id, event_id).await? {
-                return Err(AppError::invalid("email", "No account has this email address. Ask the person to create one first."));
+                return Err(AppError::invalid(
+                    "email",
+                    "No account has this email address. Ask the person to create one first.",
+                ));
             }
             Ok(format!("{email} is now: {}.", role.label()))
         }

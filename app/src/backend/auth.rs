@@ -104,7 +104,8 @@ struct PrincipalRow {
 
 impl PrincipalRow {
     fn into_principal(self) -> Result<Principal, AppError> {
-        let role = Role::parse(&self.role).ok_or_else(|| super::error::internal("role", format!("unknown role {}", self.role)))?;
+        let role = Role::parse(&self.role)
+            .ok_or_else(|| super::error::internal("role", format!("unknown role {}", self.role)))?;
         Ok(Principal {
             user_id: self.id,
             email: self.email,
@@ -152,12 +153,16 @@ pub async fn require_principal() -> Result<Principal, AppError> {
 pub async fn start_session(db: &Db, user_id: i64, secure: bool) -> Result<Cookie<'static>, AppError> {
     let token = random_token();
     let created = now();
-    db_run!(db, |pool| sqlx::query("insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
-        .bind(token_hash(&token))
-        .bind(user_id)
-        .bind(created)
-        .bind(created + SESSION_SECONDS)
-        .execute(pool).await.map(|done| done.rows_affected()))?;
+    db_run!(db, |pool| sqlx::query(
+        "insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)"
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(created)
+    .bind(created + SESSION_SECONDS)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)
@@ -172,9 +177,16 @@ pub async fn end_session(db: &Db) -> Result<Cookie<'static>, AppError> {
     if let Some(token) = use_context::<Parts>().as_ref().and_then(session_token_from) {
         db_run!(db, |pool| sqlx::query("delete from sessions where token_hash = $1")
             .bind(token_hash(&token))
-            .execute(pool).await.map(|done| done.rows_affected()))?;
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
     }
-    Ok(Cookie::build((SESSION_COOKIE, "")).path("/").http_only(true).same_site(SameSite::Lax).max_age(time_duration(0)).build())
+    Ok(Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time_duration(0))
+        .build())
 }
 
 fn time_duration(seconds: i64) -> cookie::time::Duration {
@@ -183,7 +195,9 @@ fn time_duration(seconds: i64) -> cookie::time::Duration {
 
 /// Adds a `Set-Cookie` header to the response of the current server function.
 pub fn set_cookie(cookie: &Cookie<'_>) {
-    if let (Some(options), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie.to_string())) {
+    if let (Some(options), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie.to_string()))
+    {
         options.append_header(SET_COOKIE, value);
     }
 }

@@ -143,15 +143,69 @@ struct DemoAccount {
 }
 
 const ACCOUNTS: [DemoAccount; 9] = [
-    DemoAccount { email: "admin@eventxchange.test", name: "Paula Partnership", role: Role::Admin, cluster: None, event: None },
-    DemoAccount { email: "organiser.biorn@eventxchange.test", name: "Jonas Weber", role: Role::Organiser, cluster: Some("biorn"), event: None },
-    DemoAccount { email: "organiser.smarthub@eventxchange.test", name: "Lotte Peeters", role: Role::Organiser, cluster: Some("smarthub"), event: None },
-    DemoAccount { email: "organiser.biopeople@eventxchange.test", name: "Freja Nielsen", role: Role::Organiser, cluster: Some("biopeople"), event: None },
-    DemoAccount { email: "organiser.tartu@eventxchange.test", name: "Mart Tamm", role: Role::Organiser, cluster: Some("tartu"), event: None },
-    DemoAccount { email: "scanner.heidelberg@eventxchange.test", name: "Door Heidelberg", role: Role::Scanner, cluster: None, event: Some("heidelberg-2027") },
-    DemoAccount { email: "scanner.leuven@eventxchange.test", name: "Door Leuven", role: Role::Scanner, cluster: None, event: Some("leuven-2027") },
-    DemoAccount { email: "attendee@eventxchange.test", name: "Ana Müller", role: Role::Attendee, cluster: Some("biorn"), event: None },
-    DemoAccount { email: "attendee.tartu@eventxchange.test", name: "Kadri Kask", role: Role::Attendee, cluster: Some("tartu"), event: None },
+    DemoAccount {
+        email: "admin@eventxchange.test",
+        name: "Paula Partnership",
+        role: Role::Admin,
+        cluster: None,
+        event: None,
+    },
+    DemoAccount {
+        email: "organiser.biorn@eventxchange.test",
+        name: "Jonas Weber",
+        role: Role::Organiser,
+        cluster: Some("biorn"),
+        event: None,
+    },
+    DemoAccount {
+        email: "organiser.smarthub@eventxchange.test",
+        name: "Lotte Peeters",
+        role: Role::Organiser,
+        cluster: Some("smarthub"),
+        event: None,
+    },
+    DemoAccount {
+        email: "organiser.biopeople@eventxchange.test",
+        name: "Freja Nielsen",
+        role: Role::Organiser,
+        cluster: Some("biopeople"),
+        event: None,
+    },
+    DemoAccount {
+        email: "organiser.tartu@eventxchange.test",
+        name: "Mart Tamm",
+        role: Role::Organiser,
+        cluster: Some("tartu"),
+        event: None,
+    },
+    DemoAccount {
+        email: "scanner.heidelberg@eventxchange.test",
+        name: "Door Heidelberg",
+        role: Role::Scanner,
+        cluster: None,
+        event: Some("heidelberg-2027"),
+    },
+    DemoAccount {
+        email: "scanner.leuven@eventxchange.test",
+        name: "Door Leuven",
+        role: Role::Scanner,
+        cluster: None,
+        event: Some("leuven-2027"),
+    },
+    DemoAccount {
+        email: "attendee@eventxchange.test",
+        name: "Ana Müller",
+        role: Role::Attendee,
+        cluster: Some("biorn"),
+        event: None,
+    },
+    DemoAccount {
+        email: "attendee.tartu@eventxchange.test",
+        name: "Kadri Kask",
+        role: Role::Attendee,
+        cluster: Some("tartu"),
+        event: None,
+    },
 ];
 
 /// Loads the demo series unless the database already has clusters.
@@ -177,7 +231,9 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
         .bind(c.city)
         .bind(c.country)
         .bind(c.time_zone)
-        .execute(pool).await.map(|done| done.rows_affected()))?;
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
     }
     for e in events() {
         let cluster = CLUSTERS.iter().find(|c| c.code == e.cluster).ok_or_else(|| internal("demo", e.cluster))?;
@@ -204,12 +260,15 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
         .bind(ends_at)
         .bind(e.languages)
         .bind(e.cluster)
-        .execute(pool).await.map(|done| done.rows_affected()))?;
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
     }
     // One hash for every demo account: they share the published demo password.
     let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
     for a in &ACCOUNTS {
-        db_run!(db, |pool| sqlx::query(
+        db_run!(db, |pool| {
+            sqlx::query(
             "insert into users (email, display_name, password_hash, role, cluster_id, event_id, created_at)
              values ($1, $2, $3, $4, (select id from clusters where code = $5), (select id from events where slug = $6), $7)
              on conflict (email) do nothing"
@@ -221,7 +280,8 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
         .bind(a.cluster)
         .bind(a.event)
         .bind(super::now())
-        .execute(pool).await.map(|done| done.rows_affected()))?;
+        .execute(pool).await.map(|done| done.rows_affected())
+        })?;
     }
     tracing::info!("demo series loaded");
     Ok(())

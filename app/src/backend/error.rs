@@ -48,10 +48,9 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
             .unwrap_or(false);
         if !accepts_html {
-            if let (Some(options), Ok(status)) = (
-                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-                StatusCode::from_u16(err.status()),
-            ) {
+            if let (Some(options), Ok(status)) =
+                (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), StatusCode::from_u16(err.status()))
+            {
                 options.set_status(status);
             }
         }

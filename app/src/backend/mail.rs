@@ -35,7 +35,9 @@ pub async fn enqueue(db: &Db, mail: &OutgoingMail) -> Result<(), AppError> {
     .bind(&mail.subject)
     .bind(&mail.body_text)
     .bind(at)
-    .execute(pool).await.map(|done| done.rows_affected()))?;
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
     tracing::info!(subject = %mail.subject, "mail queued");
     Ok(())
 }

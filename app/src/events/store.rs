@@ -100,19 +100,18 @@ pub async fn event_cards(db: &Db) -> Result<Vec<EventCard>, AppError> {
 }
 
 pub async fn event_detail(db: &Db, slug: &str) -> Result<EventDetail, AppError> {
-    let row: Option<EventRow> = db_run!(db, |pool| sqlx::query_as(select_events!("where e.slug = $1"))
-        .bind(slug)
-        .fetch_optional(pool)
-        .await)?;
+    let row: Option<EventRow> =
+        db_run!(db, |pool| sqlx::query_as(select_events!("where e.slug = $1")).bind(slug).fetch_optional(pool).await)?;
     row.ok_or_else(|| AppError::NotFound("This event".into()))?.detail()
 }
 
 /// The event and its organising cluster, for deciding who may act on it.
 pub async fn event_scope(db: &Db, slug: &str) -> Result<EventScope, AppError> {
-    let row: Option<(i64, i64)> = db_run!(db, |pool| sqlx::query_as("select id, cluster_id from events where slug = $1")
-        .bind(slug)
-        .fetch_optional(pool)
-        .await)?;
+    let row: Option<(i64, i64)> =
+        db_run!(db, |pool| sqlx::query_as("select id, cluster_id from events where slug = $1")
+            .bind(slug)
+            .fetch_optional(pool)
+            .await)?;
     row.map(|(event_id, cluster_id)| EventScope { event_id, cluster_id })
         .ok_or_else(|| AppError::NotFound("This event".into()))
 }

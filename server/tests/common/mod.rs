@@ -17,19 +17,32 @@ pub enum Backend {
     Postgres,
 }
 
-/// Generates one `#[tokio::test]` per backend for each listed async test function.
+/// Generates one `#[tokio::test]` per backend for each listed async test function. A test that
+/// has not finished after `TEST_DEADLINE` fails instead of stalling the whole run.
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })*
+            async fn $name() {
+                $crate::common::within_deadline(super::$name($crate::common::Backend::Sqlite)).await
+            })*
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Postgres).await })*
+            async fn $name() {
+                $crate::common::within_deadline(super::$name($crate::common::Backend::Postgres)).await
+            })*
         }
     };
+}
+
+pub const TEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+pub async fn within_deadline(test: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(TEST_DEADLINE, test).await.is_err() {
+        panic!("the test did not finish within {TEST_DEADLINE:?}");
+    }
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -58,10 +71,7 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("exx_test_{unique}.db"));
-                Some(TestDatabase {
-                    url: format!("sqlite:{}", path.display()),
-                    cleanup: Cleanup::File(path),
-                })
+                Some(TestDatabase { url: format!("sqlite:{}", path.display()), cleanup: Cleanup::File(path) })
             }
             Backend::Postgres => {
                 let admin_url = std::env::var("TEST_POSTGRES_URL")
@@ -80,10 +90,7 @@ impl TestDatabase {
                     .await
                     .expect("create the test database");
                 let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
-                Some(TestDatabase {
-                    url: format!("{base}/{name}"),
-                    cleanup: Cleanup::Postgres { admin_url, name },
-                })
+                Some(TestDatabase { url: format!("{base}/{name}"), cleanup: Cleanup::Postgres { admin_url, name } })
             }
         }
     }
@@ -219,11 +226,7 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        Browser {
-            base: base.to_string(),
-            client,
-            jar,
-        }
+        Browser { base: base.to_string(), client, jar }
     }
 
     /// The same cookies, talking to another server instance.
@@ -235,11 +238,7 @@ impl Browser {
                 self.jar.add_cookie_str(cookie, &url);
             }
         }
-        Browser {
-            base: base.to_string(),
-            client: self.client.clone(),
-            jar: self.jar.clone(),
-        }
+        Browser { base: base.to_string(), client: self.client.clone(), jar: self.jar.clone() }
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
@@ -256,13 +255,8 @@ impl Browser {
 
     /// GET a page; returns status and HTML.
     pub async fn page(&self, path: &str) -> (u16, String) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .expect("GET");
+        let response =
+            self.client.get(format!("{}{path}", self.base)).header("accept", "text/html").send().await.expect("GET");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
     }
