@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod agenda;
 pub mod components;
 pub mod error;
 pub mod events;
@@ -15,6 +16,8 @@ pub mod scan;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+#[cfg(feature = "ssr")]
+pub mod calendar;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -62,6 +65,10 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=events::SeriesPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug") view=events::EventPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/agenda") view=agenda::AgendaPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/sessions/:id") view=agenda::SessionPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/speakers/:id") view=agenda::SpeakerPage ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/agenda") view=agenda::AgendaEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=accounts::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=accounts::SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/password/forgot") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />

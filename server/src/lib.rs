@@ -4,13 +4,13 @@
 pub mod config;
 mod health;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::backend::{auth, demo, AppState, Db, Settings};
 use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
 pub use config::{Cli, Command, Config};
@@ -37,11 +37,17 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
 
 /// Every route: Leptos pages and server functions, plain HTTP routes, static files.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // Generated once per process: while leptos renders the app to list its routes it sets a
+    // process-wide flag that parks every resource starting at that moment, so a second server
+    // in the same process (tests, or several routers) must not generate it again while the
+    // first is serving pages (leptos-rs/leptos#4773).
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let context_state = state.clone();
     let fn_state = state.clone();
     Router::new()
         .route("/health", get(health::health))
+        .merge(app::agenda::http::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

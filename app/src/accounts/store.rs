@@ -3,6 +3,7 @@
 use sqlx::FromRow;
 
 use super::{password, DisplayName, EmailAddress, NewPassword, Principal, Role, SignedInUser};
+use crate::backend::db::WriteTransaction;
 use crate::backend::{error::violates, mail, now, random_token, token_hash, Db};
 use crate::db_run;
 use crate::error::AppError;
@@ -188,7 +189,7 @@ pub async fn finish_password_reset(db: &Db, token: &str, password: &NewPassword)
     let at = now();
     let expired = || AppError::invalid("token", "This reset link is not valid any more. Ask for a new one.");
     db_run!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         // Claiming the token and changing the password happen together or not at all; the
         // conditional update lets only one of two simultaneous uses through.
         let user_id: Option<i64> = sqlx::query_scalar(

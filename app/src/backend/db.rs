@@ -2,6 +2,7 @@
 //! the same query code once per backend, so every query is written once with `$N` placeholders
 //! and portable SQL. Dialect differences stay in the two migration sets.
 
+use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -24,6 +25,35 @@ macro_rules! db_run {
             $crate::backend::db::Db::Postgres($pool) => $body,
         }
     };
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails with
+/// "database is locked" when another writer got in between, and no busy timeout can save it.
+/// PostgreSQL's row locks need no such care. This is one of the few marked dialect differences.
+pub trait WriteTransaction {
+    type Database: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>> + Send;
+}
+
+impl WriteTransaction for SqlitePool {
+    type Database = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>> + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl WriteTransaction for PgPool {
+    type Database = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>> + Send {
+        self.begin()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -283,6 +283,7 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
         .execute(pool).await.map(|done| done.rows_affected())
         })?;
     }
+    crate::agenda::demo::seed(db).await?;
     tracing::info!("demo series loaded");
     Ok(())
 }

@@ -65,7 +65,7 @@ pub fn EventPage() -> impl IntoView {
             <article class="event">
                 <header class="event-header" data-theme=card.theme.code()>
                     <p class="theme-tag">{card.theme.label()}</p>
-                    <h1>{card.title}</h1>
+                    <h1>{card.title.clone()}</h1>
                     <p class="lead">{card.summary}</p>
                     <p class="organiser">"Organised by " {card.cluster_name}</p>
                 </header>
@@ -89,6 +89,11 @@ pub fn EventPage() -> impl IntoView {
                     <dt>"Languages"</dt>
                     <dd>{event.languages.iter().map(|l| language_name(l)).collect::<Vec<_>>().join(", ")}</dd>
                 </dl>
+                <p class="actions">
+                    <A href=format!("/events/{}/agenda", card.slug) attr:class="button">"See the agenda"</A>
+                    " "
+                    <a class="button secondary" href=format!("/events/{}/calendar.ics", card.slug)>"Add to calendar (.ics)"</a>
+                </p>
                 <section class="description">
                     {event.description.split("\n\n").map(|p| view! { <p>{p.to_string()}</p> }).collect_view()}
                 </section>

@@ -62,7 +62,11 @@ pub fn OrganiserHomePage() -> impl IntoView {
         <section class="organise">
             <p class="eyebrow">"Organiser area"</p>
             <h1>{overview.title.clone()}</h1>
-            <p><A href=format!("/events/{}", overview.slug)>"See the public event page"</A></p>
+            <p>
+                <A href=format!("/organise/{}/agenda", overview.slug) attr:class="button">"Edit the agenda"</A>
+                " "
+                <A href=format!("/events/{}", overview.slug)>"See the public event page"</A>
+            </p>
             <h2>"Event team"</h2>
             <table class="data">
                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th></tr></thead>

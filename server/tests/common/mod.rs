@@ -224,6 +224,8 @@ impl Browser {
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            // A request the server never answers fails the test instead of stalling it.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .expect("client");
         Browser { base: base.to_string(), client, jar }

@@ -1,0 +1,480 @@
+//! The organiser's agenda editor at `/organise/{slug}/agenda`: sessions (create, change,
+//! delete), tracks, rooms, speakers, and CSV import/export. Organisers of the event's cluster
+//! and partnership admins only.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{SessionCard, SpeakerRef};
+use crate::await_view;
+use crate::components::{action_error, field_message, CsrfField, Field, FormAlert};
+use crate::error::AppError;
+use crate::events::Theme;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditorSession {
+    pub card: SessionCard,
+    pub abstract_text: String,
+    /// Wall-clock start and end in the event's zone, as the form shows them.
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgendaEditor {
+    pub slug: String,
+    pub title: String,
+    pub time_zone: String,
+    /// Every day of the event, `YYYY-MM-DD`.
+    pub days: Vec<String>,
+    pub tracks: Vec<String>,
+    pub rooms: Vec<(String, Option<i64>)>,
+    pub speakers: Vec<SpeakerRef>,
+    pub sessions: Vec<EditorSession>,
+}
+
+#[cfg(feature = "ssr")]
+async fn organiser_event(slug: &str) -> Result<(crate::backend::AppState, super::store::EventContext), AppError> {
+    let principal = crate::backend::auth::require_principal().await?;
+    let state = crate::backend::state::app_state()?;
+    let event = super::store::event_context(&state.db, slug).await?;
+    if !principal.may_organise(event.cluster_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((state, event))
+}
+
+#[server(endpoint = "agenda_editor")]
+pub async fn load_agenda_editor(slug: String) -> Result<AgendaEditor, AppError> {
+    use super::store;
+    crate::backend::error::reply(
+        async move {
+            let (state, event) = organiser_event(&slug).await?;
+            let zone = event.window.zone.clone();
+            let local =
+                |t: i64| jiff::Timestamp::from_second(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(zone.clone());
+            let mut days = Vec::new();
+            let mut day = local(event.window.starts_at).date();
+            let last = local(event.window.ends_at).date();
+            while day <= last {
+                days.push(day.to_string());
+                day = match day.tomorrow() {
+                    Ok(next) => next,
+                    Err(_) => break,
+                };
+            }
+            let vocabulary = store::vocabulary(&state.db, event.id).await?;
+            let sessions = store::sessions(&state.db, &event)
+                .await?
+                .into_iter()
+                .map(|s| EditorSession {
+                    start: local(s.card.starts_at).strftime("%H:%M").to_string(),
+                    end: local(s.card.ends_at).strftime("%H:%M").to_string(),
+                    abstract_text: s.abstract_text,
+                    card: s.card,
+                })
+                .collect();
+            Ok(AgendaEditor {
+                slug: event.slug,
+                title: event.title,
+                time_zone: zone.iana_name().unwrap_or_default().to_string(),
+                days,
+                tracks: vocabulary.tracks,
+                rooms: vocabulary.rooms,
+                speakers: vocabulary.speakers,
+                sessions,
+            })
+        }
+        .await,
+    )
+}
+
+/// Creates a session (`session_id` empty) or changes one.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "save_session")]
+pub async fn save_session(
+    csrf: String,
+    slug: String,
+    session_id: String,
+    title: String,
+    abstract_text: String,
+    day: String,
+    start: String,
+    end: String,
+    track: String,
+    room: String,
+    speakers: String,
+    capacity: String,
+    theme: String,
+) -> Result<i64, AppError> {
+    use super::rules::{SessionDraft, SessionInput};
+    use super::store::{self, NamePolicy, SessionWrite};
+    crate::backend::error::reply(
+        async move {
+            crate::backend::auth::check_csrf(&csrf)?;
+            let (state, event) = organiser_event(&slug).await?;
+            let id = match session_id.trim() {
+                "" => None,
+                text => Some(text.parse::<i64>().map_err(|_| AppError::invalid("session_id", "Unknown session."))?),
+            };
+            let input = SessionInput {
+                title: &title,
+                abstract_text: &abstract_text,
+                day: &day,
+                start: &start,
+                end: &end,
+                track: &track,
+                room: &room,
+                speakers: &speakers,
+                capacity: &capacity,
+                theme: &theme,
+            };
+            let draft = SessionDraft::parse(&input, &event.window)?;
+            let ids = store::write_sessions(&state.db, &event, &[SessionWrite { id, draft }], NamePolicy::MustExist)
+                .await
+                .map_err(|mut problems| problems.remove(0).1)?;
+            Ok(ids[0])
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "delete_session")]
+pub async fn delete_session(csrf: String, slug: String, session_id: i64) -> Result<(), AppError> {
+    crate::backend::error::reply(
+        async move {
+            crate::backend::auth::check_csrf(&csrf)?;
+            let (state, event) = organiser_event(&slug).await?;
+            super::store::delete_session(&state.db, &event, session_id).await
+        }
+        .await,
+    )
+}
+
+/// Adds a track, a room or a speaker (`kind` says which).
+#[server(endpoint = "add_agenda_item")]
+pub async fn add_agenda_item(
+    csrf: String,
+    slug: String,
+    kind: String,
+    name: String,
+    detail: String,
+    bio: String,
+) -> Result<String, AppError> {
+    use super::store;
+    crate::backend::error::reply(
+        async move {
+            crate::backend::auth::check_csrf(&csrf)?;
+            let (state, event) = organiser_event(&slug).await?;
+            let field = format!("{kind}_name");
+            let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+            if name.is_empty() || name.chars().count() > 120 {
+                return Err(AppError::invalid(&field, "Give a name of 1 to 120 characters."));
+            }
+            match kind.as_str() {
+                "track" => store::add_track(&state.db, event.id, &name).await?,
+                "room" => {
+                    let capacity = match detail.trim() {
+                        "" => None,
+                        text => Some(text.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| {
+                            AppError::invalid("room_capacity", "Seats is a whole number (1 or more), or empty.")
+                        })?),
+                    };
+                    store::add_room(&state.db, event.id, &name, capacity).await?
+                }
+                "speaker" => store::add_speaker(&state.db, event.id, &name, detail.trim(), bio.trim()).await?,
+                _ => return Err(AppError::invalid("kind", "Add a track, a room or a speaker.")),
+            }
+            Ok(format!("Added {name}."))
+        }
+        .await,
+    )
+}
+
+/// Imports sessions from CSV text: all rows, or none when any row is wrong.
+#[server(endpoint = "import_agenda")]
+pub async fn import_agenda(csrf: String, slug: String, csv: String) -> Result<String, AppError> {
+    use super::csv_io;
+    use super::store::{self, NamePolicy};
+    crate::backend::error::reply(
+        async move {
+            crate::backend::auth::check_csrf(&csrf)?;
+            let (state, event) = organiser_event(&slug).await?;
+            if csv.len() > 2_000_000 {
+                return Err(AppError::invalid("csv", "The file is too large (at most 2 MB)."));
+            }
+            let report = |problems: Vec<csv_io::RowProblem>| {
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                AppError::invalid(
+                    "csv",
+                    format!("Nothing was imported. Correct these rows and import again:\n{}", lines.join("\n")),
+                )
+            };
+            let rows = csv_io::parse(&csv, &event.window).map_err(report)?;
+            if rows.is_empty() {
+                return Err(AppError::invalid("csv", "The file has no sessions."));
+            }
+            let (lines, writes): (Vec<usize>, Vec<_>) = rows.into_iter().unzip();
+            let updated = writes.iter().filter(|w| w.id.is_some()).count();
+            store::write_sessions(&state.db, &event, &writes, NamePolicy::CreateMissing).await.map_err(|problems| {
+                report(
+                    problems
+                        .into_iter()
+                        .map(|(i, e)| {
+                            let (field, message) = match e {
+                                AppError::Invalid { field, message } => (field, message),
+                                other => ("row".into(), other.to_string()),
+                            };
+                            csv_io::RowProblem { line: lines[i], field, message }
+                        })
+                        .collect(),
+                )
+            })?;
+            Ok(format!("Imported {} sessions ({} new, {updated} changed).", writes.len(), writes.len() - updated))
+        }
+        .await,
+    )
+}
+
+/// `/organise/{slug}/agenda`
+#[component]
+pub fn AgendaEditorPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let save = ServerAction::<SaveSession>::new();
+    let delete = ServerAction::<DeleteSession>::new();
+    let add = ServerAction::<AddAgendaItem>::new();
+    let import = ServerAction::<ImportAgenda>::new();
+    let editor = Resource::new(
+        move || (slug(), save.version().get(), delete.version().get(), add.version().get(), import.version().get()),
+        |(slug, ..)| load_agenda_editor(slug),
+    );
+    let save_error = action_error(save);
+    let add_error = action_error(add);
+    let import_error = action_error(import);
+    let delete_error = action_error(delete);
+    await_view!(editor, |editor| {
+        let slug = editor.slug.clone();
+        let editing_id: Option<i64> = query.read_untracked().get("edit").and_then(|id| id.parse().ok());
+        let editing = editing_id.and_then(|id| editor.sessions.iter().find(|s| s.card.id == id).cloned());
+        let value = |f: &dyn Fn(&EditorSession) -> String| editing.as_ref().map(f).unwrap_or_default();
+        let v_title = value(&|s| s.card.title.clone());
+        let v_abstract = value(&|s| s.abstract_text.clone());
+        let v_day = value(&|s| s.card.day.clone());
+        let v_start = value(&|s| s.start.clone());
+        let v_end = value(&|s| s.end.clone());
+        let v_track = value(&|s| s.card.track.clone().unwrap_or_default());
+        let v_room = value(&|s| s.card.room.clone().unwrap_or_default());
+        let v_speakers = value(&|s| s.card.speakers.iter().map(|sp| sp.name.clone()).collect::<Vec<_>>().join(", "));
+        let v_capacity = value(&|s| s.card.capacity.map(|c| c.to_string()).unwrap_or_default());
+        let v_theme = value(&|s| s.card.theme.map(|t| t.code().to_string()).unwrap_or_default());
+        let speaker_names = editor.speakers.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", ");
+        let is_editing = editing.is_some();
+        let editor_href = format!("/organise/{slug}/agenda");
+        let track_options = editor
+            .tracks
+            .iter()
+            .map(|t| view! { <option value=t.clone() selected=*t == v_track>{t.clone()}</option> })
+            .collect_view();
+        let room_options = editor
+            .rooms
+            .iter()
+            .map(|(r, _)| view! { <option value=r.clone() selected=*r == v_room>{r.clone()}</option> })
+            .collect_view();
+        let day_options = editor
+            .days
+            .iter()
+            .map(|d| view! { <option value=d.clone() selected=*d == v_day>{d.clone()}</option> })
+            .collect_view();
+        let theme_options = Theme::ALL
+            .into_iter()
+            .map(|t| view! { <option value=t.code() selected=t.code() == v_theme>{t.label()}</option> })
+            .collect_view();
+        let session_rows = editor
+            .sessions
+            .clone()
+            .into_iter()
+            .map(|s| {
+                let slug = slug.clone();
+                let edit_href = format!("/organise/{slug}/agenda?edit={}#session-form", s.card.id);
+                let speakers = s.card.speakers.iter().map(|sp| sp.name.clone()).collect::<Vec<_>>().join(", ");
+                view! {
+                    <tr data-session=s.card.id>
+                        <td>{format!("{} {}", s.card.day, s.card.times)}</td>
+                        <td>{s.card.title}</td>
+                        <td>{s.card.room.unwrap_or_default()}</td>
+                        <td>{speakers}</td>
+                        <td class="actions">
+                            <a href=edit_href>"Edit"</a>
+                            <ActionForm action=delete attr:class="inline-form">
+                                <CsrfField />
+                                <input type="hidden" name="slug" value=slug />
+                                <input type="hidden" name="session_id" value=s.card.id />
+                                <button type="submit" class="link-button">"Delete"</button>
+                            </ActionForm>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let tracks_line = format!("Tracks: {}", editor.tracks.join(", "));
+        let rooms_line = format!(
+            "Rooms: {}",
+            editor
+                .rooms
+                .iter()
+                .map(|(r, c)| match c {
+                    Some(c) => format!("{r} ({c} seats)"),
+                    None => r.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let session_count = format!("Sessions ({})", editor.sessions.len());
+        let (s1, s2, s3, s4, s5, s6) =
+            (slug.clone(), slug.clone(), slug.clone(), slug.clone(), slug.clone(), slug.clone());
+        let save_fields: &'static [&'static str] =
+            &["title", "abstract_text", "day", "start", "end", "track", "room", "speakers", "capacity", "theme"];
+        view! {
+            <Title text=format!("Agenda editor: {}", editor.title) />
+            <nav class="breadcrumbs" aria-label="Breadcrumb">
+                <A href=format!("/organise/{s1}")>{format!("Organise: {}", editor.title)}</A>
+                " › "
+                <A href=format!("/events/{s1}/agenda")>"Public agenda"</A>
+            </nav>
+            <h1>"Agenda editor"</h1>
+            <p class="hint">{format!("Times are local to the event ({}).", editor.time_zone)}</p>
+
+            <section aria-labelledby="session-form-heading">
+                <h2 id="session-form-heading">{if is_editing { "Change the session" } else { "Add a session" }}</h2>
+                {move || save.value().get().and_then(Result::ok).map(|_| view! { <p class="alert success" role="status">"Session saved."</p> })}
+                <ActionForm action=save attr:class="stacked" attr:novalidate=true attr:id="session-form">
+                    <CsrfField />
+                    <input type="hidden" name="slug" value=s2 />
+                    <input type="hidden" name="session_id" value=editing_id.map(|id| id.to_string()).unwrap_or_default() />
+                    <FormAlert error=save_error fields=save_fields />
+                    <Field label="Title" name="title" value=v_title error=field_message(save_error, "title") />
+                    <div class="field">
+                        <label for="field-abstract_text">"Abstract"</label>
+                        <textarea id="field-abstract_text" name="abstract_text" rows="4">{v_abstract}</textarea>
+                    </div>
+                    <div class="field-row">
+                        <div class="field">
+                            <label for="field-day">"Day"</label>
+                            <select id="field-day" name="day">{day_options}</select>
+                        </div>
+                        <Field label="Starts (HH:MM)" name="start" value=v_start error=field_message(save_error, "start") />
+                        <Field label="Ends (HH:MM)" name="end" value=v_end error=field_message(save_error, "end") />
+                    </div>
+                    <div class="field-row">
+                        <div class="field">
+                            <label for="field-track">"Track"</label>
+                            <select id="field-track" name="track">
+                                <option value="">"(none, plenary)"</option>
+                                {track_options}
+                            </select>
+                        </div>
+                        <div class="field" class:has-error=move || field_message(save_error, "room").get().is_some()>
+                            <label for="field-room">"Room"</label>
+                            <select id="field-room" name="room">
+                                <option value="">"(none)"</option>
+                                {room_options}
+                            </select>
+                            {move || field_message(save_error, "room").get().map(|e| view! { <p class="field-error">{e}</p> })}
+                        </div>
+                    </div>
+                    <Field label="Speakers (names, separated by commas)" name="speakers" required=false value=v_speakers
+                        error=field_message(save_error, "speakers") />
+                    <p class="hint">{format!("Known speakers: {speaker_names}")}</p>
+                    <div class="field-row">
+                        <Field label="Seats (empty: no limit)" name="capacity" required=false value=v_capacity error=field_message(save_error, "capacity") />
+                        <div class="field">
+                            <label for="field-theme">"Theme"</label>
+                            <select id="field-theme" name="theme">
+                                <option value="">"(none)"</option>
+                                {theme_options}
+                            </select>
+                        </div>
+                    </div>
+                    <button type="submit">{if is_editing { "Save changes" } else { "Add session" }}</button>
+                    {is_editing.then(move || view! { <a href=editor_href>"Cancel"</a> })}
+                </ActionForm>
+            </section>
+
+            <section aria-labelledby="sessions-heading">
+                <h2 id="sessions-heading">{session_count}</h2>
+                <FormAlert error=delete_error />
+                <table class="data">
+                    <thead><tr><th scope="col">"When"</th><th scope="col">"Title"</th><th scope="col">"Room"</th><th scope="col">"Speakers"</th><th scope="col">"Actions"</th></tr></thead>
+                    <tbody>{session_rows}</tbody>
+                </table>
+            </section>
+
+            <section aria-labelledby="items-heading">
+                <h2 id="items-heading">"Tracks, rooms and speakers"</h2>
+                <p>{tracks_line}</p>
+                <p>{rooms_line}</p>
+                {move || add.value().get().and_then(Result::ok).map(|m| view! { <p class="alert success" role="status">{m}</p> })}
+                <FormAlert error=add_error fields=&["track_name", "room_name", "room_capacity", "speaker_name"] />
+                <div class="item-forms">
+                    <ActionForm action=add attr:class="stacked">
+                        <CsrfField />
+                        <input type="hidden" name="slug" value=s3 />
+                        <input type="hidden" name="kind" value="track" />
+                        <input type="hidden" name="detail" value="" />
+                        <input type="hidden" name="bio" value="" />
+                        <Field label="New track" name="name" error=field_message(add_error, "track_name") />
+                        <button type="submit">"Add track"</button>
+                    </ActionForm>
+                    <ActionForm action=add attr:class="stacked">
+                        <CsrfField />
+                        <input type="hidden" name="slug" value=s4 />
+                        <input type="hidden" name="kind" value="room" />
+                        <input type="hidden" name="bio" value="" />
+                        <Field label="New room" name="name" error=field_message(add_error, "room_name") />
+                        <Field label="Seats" name="detail" required=false error=field_message(add_error, "room_capacity") />
+                        <button type="submit">"Add room"</button>
+                    </ActionForm>
+                    <ActionForm action=add attr:class="stacked">
+                        <CsrfField />
+                        <input type="hidden" name="slug" value=s5 />
+                        <input type="hidden" name="kind" value="speaker" />
+                        <Field label="New speaker" name="name" error=field_message(add_error, "speaker_name") />
+                        <Field label="Organisation" name="detail" required=false error=Signal::derive(|| None::<String>) />
+                        <Field label="Short bio" name="bio" required=false error=Signal::derive(|| None::<String>) />
+                        <button type="submit">"Add speaker"</button>
+                    </ActionForm>
+                </div>
+            </section>
+
+            <section aria-labelledby="csv-heading">
+                <h2 id="csv-heading">"CSV import and export"</h2>
+                <p>
+                    <a class="button secondary" href=format!("/organise/{s6}/agenda.csv")>"Download the agenda as CSV"</a>
+                </p>
+                <p class="hint">
+                    "Columns: id, day (YYYY-MM-DD), start, end (HH:MM), title, track, room, speakers (comma-separated), theme, capacity, abstract. "
+                    "Rows with an id change that session; rows without add one. Missing tracks, rooms and speakers are created. "
+                    "If any row is wrong, nothing is imported."
+                </p>
+                {move || import.value().get().and_then(Result::ok).map(|m| view! { <p class="alert success" role="status">{m}</p> })}
+                <ActionForm action=import attr:class="stacked">
+                    <CsrfField />
+                    <input type="hidden" name="slug" value=slug />
+                    <div class="field" class:has-error=move || import_error.get().is_some()>
+                        <label for="field-csv">"CSV to import (paste the file's contents)"</label>
+                        <textarea id="field-csv" name="csv" rows="6"></textarea>
+                        {move || import_error.get().map(|e| view! { <pre class="field-error import-report">{e.to_string()}</pre> })}
+                    </div>
+                    <button type="submit">"Import"</button>
+                </ActionForm>
+            </section>
+        }
+    })
+}

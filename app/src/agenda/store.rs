@@ -1,0 +1,624 @@
+//! Queries of agendas (server only). Every agenda change of an event runs in a transaction that
+//! first bumps `events.agenda_version`: that row lock serialises the event's agenda edits across
+//! processes, so the room and speaker clash checks inside the transaction cannot race.
+
+use std::collections::HashMap;
+
+use sqlx::FromRow;
+
+use super::rules::{self, Booked, EventWindow, SessionDraft};
+use super::{SessionCard, SpeakerRef};
+use crate::backend::db::WriteTransaction;
+use crate::backend::{error::internal, now, Db};
+use crate::db_run;
+use crate::error::AppError;
+use crate::events::{when, Theme};
+
+/// The event an agenda belongs to, with its zone.
+#[derive(Clone, Debug)]
+pub struct EventContext {
+    pub id: i64,
+    pub cluster_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub venue_name: String,
+    pub window: EventWindow,
+}
+
+#[derive(FromRow)]
+struct EventContextRow {
+    id: i64,
+    cluster_id: i64,
+    slug: String,
+    title: String,
+    venue_name: String,
+    time_zone: String,
+    starts_at: i64,
+    ends_at: i64,
+}
+
+pub async fn event_context(db: &Db, slug: &str) -> Result<EventContext, AppError> {
+    let row: Option<EventContextRow> = db_run!(db, |pool| sqlx::query_as(
+        "select id, cluster_id, slug, title, venue_name, time_zone, starts_at, ends_at from events where slug = $1"
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await)?;
+    let row = row.ok_or_else(|| AppError::NotFound("This event".into()))?;
+    let zone = when::zone(&row.time_zone).ok_or_else(|| internal("event time zone", &row.time_zone))?;
+    Ok(EventContext {
+        id: row.id,
+        cluster_id: row.cluster_id,
+        slug: row.slug,
+        title: row.title,
+        venue_name: row.venue_name,
+        window: EventWindow { starts_at: row.starts_at, ends_at: row.ends_at, zone },
+    })
+}
+
+#[derive(FromRow, Clone)]
+struct SessionRow {
+    id: i64,
+    title: String,
+    abstract_text: String,
+    theme: Option<String>,
+    starts_at: i64,
+    ends_at: i64,
+    capacity: Option<i64>,
+    seats_taken: i64,
+    revision: i64,
+    track: Option<String>,
+    room: Option<String>,
+}
+
+/// A session with everything pages and calendar files show.
+#[derive(Clone, Debug)]
+pub struct StoredSession {
+    pub card: SessionCard,
+    pub abstract_text: String,
+    /// How often the session was changed (the calendar entry's SEQUENCE).
+    pub revision: i64,
+}
+
+const SESSION_SELECT: &str = "select s.id, s.title, s.abstract as abstract_text, s.theme, s.starts_at, s.ends_at,
+        s.capacity, s.seats_taken, s.revision, t.name as track, r.name as room
+   from agenda_sessions s left join tracks t on t.id = s.track_id left join rooms r on r.id = s.room_id";
+
+/// Every session of the event, in time order, with speakers.
+pub async fn sessions(db: &Db, event: &EventContext) -> Result<Vec<StoredSession>, AppError> {
+    let rows: Vec<SessionRow> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SESSION_SELECT} where s.event_id = $1 order by s.starts_at, t.position, t.name, s.title"
+    )))
+    .bind(event.id)
+    .fetch_all(pool)
+    .await)?;
+    let speakers = speakers_by_session(db, event.id, None).await?;
+    Ok(rows.into_iter().map(|row| stored(row, &speakers, event)).collect())
+}
+
+pub async fn session(db: &Db, event: &EventContext, session_id: i64) -> Result<StoredSession, AppError> {
+    let row: Option<SessionRow> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SESSION_SELECT} where s.event_id = $1 and s.id = $2"
+    )))
+    .bind(event.id)
+    .bind(session_id)
+    .fetch_optional(pool)
+    .await)?;
+    let row = row.ok_or_else(|| AppError::NotFound("This session".into()))?;
+    let speakers = speakers_by_session(db, event.id, Some(session_id)).await?;
+    Ok(stored(row, &speakers, event))
+}
+
+async fn speakers_by_session(
+    db: &Db,
+    event_id: i64,
+    only: Option<i64>,
+) -> Result<HashMap<i64, Vec<SpeakerRef>>, AppError> {
+    let rows: Vec<(i64, i64, String, String)> = db_run!(db, |pool| sqlx::query_as(
+        "select ss.session_id, sp.id, sp.name, sp.organisation
+           from session_speakers ss join speakers sp on sp.id = ss.speaker_id
+          where sp.event_id = $1 and ($2 is null or ss.session_id = $2)
+          order by ss.session_id, ss.position, sp.name"
+    )
+    .bind(event_id)
+    .bind(only)
+    .fetch_all(pool)
+    .await)?;
+    let mut map: HashMap<i64, Vec<SpeakerRef>> = HashMap::new();
+    for (session_id, id, name, organisation) in rows {
+        map.entry(session_id).or_default().push(SpeakerRef { id, name, organisation });
+    }
+    Ok(map)
+}
+
+fn stored(row: SessionRow, speakers: &HashMap<i64, Vec<SpeakerRef>>, event: &EventContext) -> StoredSession {
+    let zone = &event.window.zone;
+    let day_start =
+        jiff::Timestamp::from_second(row.starts_at).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(zone.clone());
+    StoredSession {
+        card: SessionCard {
+            id: row.id,
+            title: row.title,
+            track: row.track,
+            room: row.room,
+            theme: row.theme.as_deref().and_then(Theme::parse),
+            speakers: speakers.get(&row.id).cloned().unwrap_or_default(),
+            day: day_start.date().to_string(),
+            day_label: day_start.strftime("%A %-d %B").to_string(),
+            times: format!("{}–{}", day_start.strftime("%H:%M"), when::time_of_day(row.ends_at, zone)),
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            capacity: row.capacity,
+            seats_taken: row.seats_taken,
+        },
+        abstract_text: row.abstract_text,
+        revision: row.revision,
+    }
+}
+
+/// Sessions in a person's agenda (ids), for one event or all.
+pub async fn personal_agenda_ids(db: &Db, user_id: i64, event_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_scalar(
+        "select p.session_id from personal_agenda p join agenda_sessions s on s.id = p.session_id
+          where p.user_id = $1 and s.event_id = $2"
+    )
+    .bind(user_id)
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Slugs of the events in which the person has chosen sessions, in time order.
+pub async fn events_in_personal_agenda(db: &Db, user_id: i64) -> Result<Vec<String>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_scalar(
+        "select e.slug from events e
+          where exists (select 1 from personal_agenda p join agenda_sessions s on s.id = p.session_id
+                         where p.user_id = $1 and s.event_id = e.id)
+          order by e.starts_at"
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Adds a session to a personal agenda, taking a seat when the session has a capacity.
+/// Adding twice keeps one entry and one seat.
+pub async fn add_to_personal_agenda(
+    db: &Db,
+    user_id: i64,
+    event: &EventContext,
+    session_id: i64,
+) -> Result<(), AppError> {
+    let at = now();
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let exists: Option<i64> = sqlx::query_scalar("select id from agenda_sessions where id = $1 and event_id = $2")
+            .bind(session_id)
+            .bind(event.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(AppError::NotFound("This session".into()));
+        }
+        let added = sqlx::query(
+            "insert into personal_agenda (user_id, session_id, added_at) values ($1, $2, $3) on conflict do nothing",
+        )
+        .bind(user_id)
+        .bind(session_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if added == 0 {
+            return Ok(());
+        }
+        // The seat is taken by a conditional update, so two last-seat requests cannot both win.
+        let seated = sqlx::query(
+            "update agenda_sessions set seats_taken = seats_taken + 1
+              where id = $1 and (capacity is null or seats_taken < capacity)",
+        )
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if seated == 0 {
+            return Err(AppError::invalid("session", "This session is full: every seat of the room is taken."));
+        }
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+pub async fn remove_from_personal_agenda(db: &Db, user_id: i64, session_id: i64) -> Result<(), AppError> {
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let removed = sqlx::query("delete from personal_agenda where user_id = $1 and session_id = $2")
+            .bind(user_id)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if removed == 1 {
+            sqlx::query("update agenda_sessions set seats_taken = seats_taken - 1 where id = $1")
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Names of the event's tracks, rooms and speakers, for editor forms.
+#[derive(Clone, Debug, Default)]
+pub struct AgendaVocabulary {
+    pub tracks: Vec<String>,
+    pub rooms: Vec<(String, Option<i64>)>,
+    pub speakers: Vec<SpeakerRef>,
+}
+
+pub async fn vocabulary(db: &Db, event_id: i64) -> Result<AgendaVocabulary, AppError> {
+    let tracks =
+        db_run!(db, |pool| sqlx::query_scalar("select name from tracks where event_id = $1 order by position, name")
+            .bind(event_id)
+            .fetch_all(pool)
+            .await)?;
+    let rooms =
+        db_run!(db, |pool| sqlx::query_as("select name, capacity from rooms where event_id = $1 order by name")
+            .bind(event_id)
+            .fetch_all(pool)
+            .await)?;
+    let speakers = db_run!(db, |pool| sqlx::query_as::<_, (i64, String, String)>(
+        "select id, name, organisation from speakers where event_id = $1 order by name"
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?
+    .into_iter()
+    .map(|(id, name, organisation)| SpeakerRef { id, name, organisation })
+    .collect();
+    Ok(AgendaVocabulary { tracks, rooms, speakers })
+}
+
+#[derive(FromRow)]
+pub struct SpeakerRow {
+    pub id: i64,
+    pub name: String,
+    pub organisation: String,
+    pub bio: String,
+}
+
+pub async fn speaker(db: &Db, event_id: i64, speaker_id: i64) -> Result<SpeakerRow, AppError> {
+    let row: Option<SpeakerRow> = db_run!(db, |pool| sqlx::query_as(
+        "select id, name, organisation, bio from speakers where event_id = $1 and id = $2"
+    )
+    .bind(event_id)
+    .bind(speaker_id)
+    .fetch_optional(pool)
+    .await)?;
+    row.ok_or_else(|| AppError::NotFound("This speaker".into()))
+}
+
+/// What to write: a session to create (`None`) or change (`Some(id)`).
+#[derive(Clone, Debug)]
+pub struct SessionWrite {
+    pub id: Option<i64>,
+    pub draft: SessionDraft,
+}
+
+/// How names in drafts are resolved to tracks, rooms and speakers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum NamePolicy {
+    /// Unknown names are refused (the editor offers only existing ones).
+    MustExist,
+    /// Unknown names are created (a CSV import brings its own tracks, rooms and speakers).
+    CreateMissing,
+}
+
+/// Writes sessions in one transaction: all of them, or none when any is refused. Every write is
+/// checked (against the agenda and the writes before it), so the caller gets the problems of all
+/// rows at once, each with the index of its write.
+pub async fn write_sessions(
+    db: &Db,
+    event: &EventContext,
+    writes: &[SessionWrite],
+    names: NamePolicy,
+) -> Result<Vec<i64>, Vec<(usize, AppError)>> {
+    let whole = |e: sqlx::Error| vec![(0usize, AppError::from(e))];
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await.map_err(whole)?;
+        sqlx::query("update events set agenda_version = agenda_version + 1 where id = $1")
+            .bind(event.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(whole)?;
+        // Everything already on the agenda, as the clash check needs it.
+        let rows: Vec<(i64, String, Option<String>, i64, i64)> = sqlx::query_as(
+            "select s.id, s.title, r.name, s.starts_at, s.ends_at
+               from agenda_sessions s left join rooms r on r.id = s.room_id where s.event_id = $1",
+        )
+        .bind(event.id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(whole)?;
+        let speaker_rows: Vec<(i64, String)> = sqlx::query_as(
+            "select ss.session_id, sp.name from session_speakers ss join speakers sp on sp.id = ss.speaker_id
+              where sp.event_id = $1",
+        )
+        .bind(event.id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(whole)?;
+        let mut booked: Vec<Booked> = rows
+            .into_iter()
+            .map(|(session_id, title, room, starts_at, ends_at)| Booked {
+                session_id,
+                title,
+                room,
+                speakers: speaker_rows.iter().filter(|(s, _)| *s == session_id).map(|(_, n)| n.clone()).collect(),
+                starts_at,
+                ends_at,
+            })
+            .collect();
+
+        let mut ids = Vec::with_capacity(writes.len());
+        let mut problems = Vec::new();
+        for (i, write) in writes.iter().enumerate() {
+            let draft = &write.draft;
+            let outcome: Result<i64, AppError> = async {
+                if let Some(id) = write.id {
+                    if !booked.iter().any(|b| b.session_id == id) {
+                        return Err(AppError::invalid("id", format!("There is no session {id} in this event.")));
+                    }
+                }
+                rules::check_clashes(draft, write.id, &booked, &event.window.zone)?;
+                let track_id = match &draft.track {
+                    None => None,
+                    Some(name) => {
+                        let found: Option<i64> =
+                            sqlx::query_scalar("select id from tracks where event_id = $1 and name = $2")
+                                .bind(event.id)
+                                .bind(name)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        match (found, names) {
+                            (Some(id), _) => Some(id),
+                            (None, NamePolicy::CreateMissing) => Some(
+                                sqlx::query_scalar(
+                                    "insert into tracks (event_id, name, position)
+                                     values ($1, $2, (select count(*) from tracks where event_id = $1)) returning id",
+                                )
+                                .bind(event.id)
+                                .bind(name)
+                                .fetch_one(&mut *tx)
+                                .await?,
+                            ),
+                            (None, NamePolicy::MustExist) => {
+                                return Err(AppError::invalid("track", format!("There is no track “{name}”; add it first.")))
+                            }
+                        }
+                    }
+                };
+                let room_id = match &draft.room {
+                    None => None,
+                    Some(name) => {
+                        let found: Option<i64> = sqlx::query_scalar("select id from rooms where event_id = $1 and name = $2")
+                            .bind(event.id)
+                            .bind(name)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        match (found, names) {
+                            (Some(id), _) => Some(id),
+                            (None, NamePolicy::CreateMissing) => Some(
+                                sqlx::query_scalar("insert into rooms (event_id, name) values ($1, $2) returning id")
+                                    .bind(event.id)
+                                    .bind(name)
+                                    .fetch_one(&mut *tx)
+                                    .await?,
+                            ),
+                            (None, NamePolicy::MustExist) => {
+                                return Err(AppError::invalid("room", format!("There is no room “{name}”; add it first.")))
+                            }
+                        }
+                    }
+                };
+                let mut speaker_ids = Vec::with_capacity(draft.speakers.len());
+                for name in &draft.speakers {
+                    let found: Option<i64> = sqlx::query_scalar("select id from speakers where event_id = $1 and name = $2")
+                        .bind(event.id)
+                        .bind(name)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let id = match (found, names) {
+                        (Some(id), _) => id,
+                        (None, NamePolicy::CreateMissing) => {
+                            sqlx::query_scalar("insert into speakers (event_id, name) values ($1, $2) returning id")
+                                .bind(event.id)
+                                .bind(name)
+                                .fetch_one(&mut *tx)
+                                .await?
+                        }
+                        (None, NamePolicy::MustExist) => {
+                            return Err(AppError::invalid(
+                                "speakers",
+                                format!("There is no speaker “{name}”; add them under Speakers first."),
+                            ))
+                        }
+                    };
+                    speaker_ids.push(id);
+                }
+
+                let theme = draft.theme.map(Theme::code);
+                let session_id: i64 = match write.id {
+                    None => {
+                        sqlx::query_scalar(
+                            "insert into agenda_sessions
+                                    (event_id, track_id, room_id, title, abstract, theme, starts_at, ends_at, capacity)
+                             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
+                        )
+                        .bind(event.id)
+                        .bind(track_id)
+                        .bind(room_id)
+                        .bind(&draft.title)
+                        .bind(&draft.abstract_text)
+                        .bind(theme)
+                        .bind(draft.starts_at)
+                        .bind(draft.ends_at)
+                        .bind(draft.capacity)
+                        .fetch_one(&mut *tx)
+                        .await?
+                    }
+                    Some(id) => {
+                        let taken: i64 = sqlx::query_scalar("select seats_taken from agenda_sessions where id = $1")
+                            .bind(id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        if let Some(capacity) = draft.capacity.filter(|c| *c < taken) {
+                            return Err(AppError::invalid(
+                                "capacity",
+                                format!("{taken} people already chose this session; the capacity cannot go below that (asked: {capacity})."),
+                            ));
+                        }
+                        sqlx::query(
+                            "update agenda_sessions set track_id = $1, room_id = $2, title = $3, abstract = $4, theme = $5,
+                                    starts_at = $6, ends_at = $7, capacity = $8, revision = revision + 1
+                              where id = $9",
+                        )
+                        .bind(track_id)
+                        .bind(room_id)
+                        .bind(&draft.title)
+                        .bind(&draft.abstract_text)
+                        .bind(theme)
+                        .bind(draft.starts_at)
+                        .bind(draft.ends_at)
+                        .bind(draft.capacity)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query("delete from session_speakers where session_id = $1").bind(id).execute(&mut *tx).await?;
+                        id
+                    }
+                };
+                for (position, speaker_id) in speaker_ids.iter().enumerate() {
+                    sqlx::query("insert into session_speakers (session_id, speaker_id, position) values ($1, $2, $3)")
+                        .bind(session_id)
+                        .bind(speaker_id)
+                        .bind(position as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Ok(session_id)
+            }
+            .await;
+            match outcome {
+                Ok(session_id) => {
+                    // Later writes of the same batch are checked against this one too.
+                    booked.retain(|b| b.session_id != session_id);
+                    booked.push(Booked {
+                        session_id,
+                        title: draft.title.clone(),
+                        room: draft.room.clone(),
+                        speakers: draft.speakers.clone(),
+                        starts_at: draft.starts_at,
+                        ends_at: draft.ends_at,
+                    });
+                    ids.push(session_id);
+                }
+                Err(problem) => problems.push((i, problem)),
+            }
+        }
+        if !problems.is_empty() {
+            // Dropping the transaction rolls every write of the batch back.
+            return Err(problems);
+        }
+        tx.commit().await.map_err(whole)?;
+        Ok(ids)
+    })
+}
+
+pub async fn delete_session(db: &Db, event: &EventContext, session_id: i64) -> Result<(), AppError> {
+    let deleted = db_run!(db, |pool| sqlx::query("delete from agenda_sessions where id = $1 and event_id = $2")
+        .bind(session_id)
+        .bind(event.id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    if deleted == 0 {
+        return Err(AppError::NotFound("This session".into()));
+    }
+    Ok(())
+}
+
+/// Adds a track, a room or a speaker; a second one with the same name is refused.
+pub async fn add_track(db: &Db, event_id: i64, name: &str) -> Result<(), AppError> {
+    let result = db_run!(db, |pool| {
+        sqlx::query(
+        "insert into tracks (event_id, name, position) values ($1, $2, (select count(*) from tracks where event_id = $1))"
+    )
+    .bind(event_id)
+    .bind(name)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected())
+    });
+    duplicate_as_field(
+        result,
+        "tracks_event_name_key",
+        "tracks.event_id, tracks.name",
+        "track_name",
+        "This event already has a track with that name.",
+    )
+}
+
+pub async fn add_room(db: &Db, event_id: i64, name: &str, capacity: Option<i64>) -> Result<(), AppError> {
+    let result = db_run!(db, |pool| sqlx::query("insert into rooms (event_id, name, capacity) values ($1, $2, $3)")
+        .bind(event_id)
+        .bind(name)
+        .bind(capacity)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()));
+    duplicate_as_field(
+        result,
+        "rooms_event_name_key",
+        "rooms.event_id, rooms.name",
+        "room_name",
+        "This event already has a room with that name.",
+    )
+}
+
+pub async fn add_speaker(db: &Db, event_id: i64, name: &str, organisation: &str, bio: &str) -> Result<(), AppError> {
+    let result = db_run!(db, |pool| sqlx::query(
+        "insert into speakers (event_id, name, organisation, bio) values ($1, $2, $3, $4)"
+    )
+    .bind(event_id)
+    .bind(name)
+    .bind(organisation)
+    .bind(bio)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()));
+    duplicate_as_field(
+        result,
+        "speakers_event_name_key",
+        "speakers.event_id, speakers.name",
+        "speaker_name",
+        "This event already has a speaker with that name.",
+    )
+}
+
+fn duplicate_as_field(
+    result: Result<u64, sqlx::Error>,
+    constraint: &str,
+    sqlite_columns: &str,
+    field: &str,
+    message: &str,
+) -> Result<(), AppError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if crate::backend::error::violates(&e, constraint, sqlite_columns) => {
+            Err(AppError::invalid(field, message))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,442 @@
+//! Agendas over HTTP, on SQLite and PostgreSQL: public pages and filters, calendar files checked
+//! by an independent validator, the personal agenda with seat limits under concurrency, the
+//! organiser's editor with its clash rules, and CSV import/export.
+
+mod common;
+
+use common::{Backend, Browser, TestApp, DEMO_PASSWORD};
+use serde_json::Value;
+
+macro_rules! app_or_skip {
+    ($backend:expr) => {
+        match TestApp::spawn($backend).await {
+            Some(app) => app,
+            None => return,
+        }
+    };
+}
+
+const HEIDELBERG: &str = "heidelberg-2027";
+
+async fn signed_in(app: &TestApp, email: &str) -> Browser {
+    let browser = app.browser();
+    let reply = browser.sign_in(email, DEMO_PASSWORD).await;
+    assert!(reply.ok(), "{email}: {reply:?}");
+    browser
+}
+
+async fn agenda(browser: &Browser, slug: &str) -> Value {
+    let reply = browser.call("agenda", &[("slug", slug)]).await;
+    assert!(reply.ok(), "{reply:?}");
+    reply.body
+}
+
+fn session_id_titled(agenda: &Value, title: &str) -> i64 {
+    agenda["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"].as_str().unwrap().contains(title))
+        .unwrap_or_else(|| panic!("no session titled {title}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn session_count(app: &TestApp) -> i64 {
+    app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from agenda_sessions")
+        .fetch_one(pool)
+        .await
+        .unwrap())
+}
+
+async fn the_demo_agendas_are_realistic(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    for slug in ["heidelberg-2027", "leuven-2027", "copenhagen-2027", "tartu-2027"] {
+        let agenda = agenda(&browser, slug).await;
+        let sessions = agenda["sessions"].as_array().unwrap();
+        assert!(sessions.len() >= 20, "{slug}: {} sessions", sessions.len());
+        assert_eq!(agenda["tracks"].as_array().unwrap().len(), 3, "{slug}");
+        let speakers: std::collections::HashSet<i64> = sessions
+            .iter()
+            .flat_map(|s| s["speakers"].as_array().unwrap().iter().map(|sp| sp["id"].as_i64().unwrap()))
+            .collect();
+        assert!(speakers.len() >= 10, "{slug}: {} speakers", speakers.len());
+    }
+}
+
+async fn agenda_pages_filter_and_show_local_times(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    let (status, html) = browser.page("/events/heidelberg-2027/agenda").await;
+    assert_eq!(status, 200);
+    let all = html.matches("data-session=").count();
+    assert!(all >= 20, "{all}");
+    assert!(html.contains("09:30–10:15 CET"), "times carry the zone");
+    let (_, html) = browser.page("/events/heidelberg-2027/agenda?track=Clinical%20translation").await;
+    assert_eq!(html.matches("data-session=").count(), 6);
+    let (_, html) = browser.page("/events/heidelberg-2027/agenda?day=2027-03-17&by=track").await;
+    let day_two = html.matches("data-session=").count();
+    assert!(day_two > 0 && day_two < all);
+    // Leuven's event is in May: summer time.
+    let (_, html) = browser.page("/events/leuven-2027/agenda").await;
+    assert!(html.contains("CEST"));
+
+    let agenda = agenda(&browser, HEIDELBERG).await;
+    let id = session_id_titled(&agenda, "Liquid biopsy");
+    let (status, html) = browser.page(&format!("/events/heidelberg-2027/sessions/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Liquid biopsy beyond ctDNA") && html.contains("Hall Rhine"));
+    let speaker = agenda["sessions"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["speakers"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let (status, html) = browser.page(&format!("/events/heidelberg-2027/speakers/{speaker}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Liquid biopsy beyond ctDNA"));
+    assert_eq!(browser.page("/events/heidelberg-2027/sessions/999999").await.0, 404);
+    assert_eq!(browser.page(&format!("/events/leuven-2027/sessions/{id}")).await.0, 404);
+}
+
+/// Runs the independent RFC 5545 validator on a calendar file.
+fn validate_ics(name: &str, body: &str) {
+    let tools = std::env::var("EXX_SHARED_TOOLS")
+        .unwrap_or_else(|_| format!("{}/../../shared/tools", env!("CARGO_MANIFEST_DIR")));
+    let validator = std::path::Path::new(&tools).join("validate_ics.py");
+    if !validator.exists() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "validate_ics.py is required in CI ({})",
+            validator.display()
+        );
+        eprintln!("\n!!! SKIPPED the RFC 5545 check: {} not found !!!\n", validator.display());
+        return;
+    }
+    let path = std::env::temp_dir().join(format!("exx_{}_{name}.ics", std::process::id()));
+    std::fs::write(&path, body).unwrap();
+    let output = std::process::Command::new("python3")
+        .arg(&validator)
+        .arg("--strict-folding")
+        .arg(&path)
+        .output()
+        .expect("run python3");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        output.status.success(),
+        "{name} is not valid iCalendar:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+async fn calendar_files_are_valid_and_stable(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    let response = reqwest::get(format!("{}/events/copenhagen-2027/calendar.ics", app.base())).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    let event_ics = response.text().await.unwrap();
+    validate_ics("event", &event_ics);
+    assert!(event_ics.contains("UID:event-copenhagen-2027@eventxchange.celis\r\n"));
+    // 09:00 in Copenhagen on 14 September 2027 is 07:00 UTC (summer time).
+    assert!(event_ics.contains("DTSTART:20270914T070000Z\r\n"), "{event_ics}");
+
+    let agenda = agenda(&browser, "copenhagen-2027").await;
+    for session in agenda["sessions"].as_array().unwrap() {
+        let id = session["id"].as_i64().unwrap();
+        let ics = reqwest::get(format!("{}/events/copenhagen-2027/sessions/{id}/calendar.ics", app.base()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        validate_ics(&format!("session-{id}"), &ics);
+        assert!(ics.contains(&format!("UID:session-{id}@eventxchange.celis\r\n")));
+    }
+    assert_eq!(
+        reqwest::get(format!("{}/events/copenhagen-2027/sessions/0/calendar.ics", app.base())).await.unwrap().status(),
+        404
+    );
+}
+
+async fn personal_agenda_flags_overlaps(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let anonymous = app.browser();
+    let agenda_view = agenda(&anonymous, HEIDELBERG).await;
+    let liquid = session_id_titled(&agenda_view, "Liquid biopsy");
+    let design = session_id_titled(&agenda_view, "Designing biomarker-stratified trials");
+    let keynote = session_id_titled(&agenda_view, "Keynote: Biomarkers that changed");
+    let refused = anonymous
+        .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &liquid.to_string()), ("remove", "false")])
+        .await;
+    assert_eq!(refused.status, 401);
+
+    let attendee = signed_in(&app, "attendee@eventxchange.test").await;
+    for id in [liquid, design, keynote, keynote] {
+        let reply = attendee
+            .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &id.to_string()), ("remove", "false")])
+            .await;
+        assert!(reply.ok(), "{reply:?}");
+    }
+    let mine = attendee.call("my_agenda", &[]).await.body;
+    let heidelberg = &mine[0];
+    assert_eq!(heidelberg["slug"], HEIDELBERG);
+    assert_eq!(heidelberg["sessions"].as_array().unwrap().len(), 3, "adding twice keeps one entry");
+    let mut clashing: Vec<i64> =
+        heidelberg["clashing"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    clashing.sort();
+    let mut expected = vec![liquid, design];
+    expected.sort();
+    assert_eq!(clashing, expected, "two parallel sessions clash, the keynote does not");
+    let (_, html) = attendee.page("/account").await;
+    assert!(html.contains("Overlaps another session you chose."));
+
+    let reply = attendee
+        .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &design.to_string()), ("remove", "true")])
+        .await;
+    assert!(reply.ok());
+    let mine = attendee.call("my_agenda", &[]).await.body;
+    assert!(mine[0]["clashing"].as_array().unwrap().is_empty());
+}
+
+async fn limited_seats_are_never_overbooked(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let created = organiser
+        .submit(
+            "save_session",
+            &[
+                ("slug", HEIDELBERG),
+                ("session_id", ""),
+                ("title", "Hands-on: assay design clinic"),
+                ("abstract_text", ""),
+                ("day", "2027-03-17"),
+                ("start", "16:00"),
+                ("end", "17:00"),
+                ("track", ""),
+                ("room", "Hall Neckar"),
+                ("speakers", ""),
+                ("capacity", "5"),
+                ("theme", ""),
+            ],
+        )
+        .await;
+    assert!(created.ok(), "{created:?}");
+    let session_id = created.body.as_i64().unwrap().to_string();
+
+    let mut attempts = Vec::new();
+    for i in 0..12 {
+        let browser = app.browser();
+        let session_id = session_id.clone();
+        attempts.push(tokio::spawn(async move {
+            let email = format!("seat{i}@example.org");
+            let up = browser
+                .submit(
+                    "sign_up",
+                    &[("display_name", "Seat Seeker"), ("email", &email), ("password", "a long passphrase")],
+                )
+                .await;
+            assert!(up.ok(), "{up:?}");
+            browser
+                .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &session_id), ("remove", "false")])
+                .await
+        }));
+    }
+    let mut seated = 0;
+    for attempt in attempts {
+        let reply = attempt.await.unwrap();
+        if reply.ok() {
+            seated += 1;
+        } else {
+            assert_eq!(reply.error_field().as_deref(), Some("session"), "{reply:?}");
+        }
+    }
+    assert_eq!(seated, 5);
+    let (taken, chosen): (i64, i64) = app::db_run!(app.db(), |pool| {
+        sqlx::query_as(
+        "select s.seats_taken, (select count(*) from personal_agenda p where p.session_id = s.id) from agenda_sessions s where s.id = $1"
+    )
+    .bind(session_id.parse::<i64>().unwrap())
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    });
+    assert_eq!((taken, chosen), (5, 5));
+}
+
+fn session_form<'a>(
+    id: &'a str,
+    title: &'a str,
+    day: &'a str,
+    start: &'a str,
+    end: &'a str,
+    room: &'a str,
+    speakers: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("slug", HEIDELBERG),
+        ("session_id", id),
+        ("title", title),
+        ("abstract_text", "About it."),
+        ("day", day),
+        ("start", start),
+        ("end", end),
+        ("track", "Clinical translation"),
+        ("room", room),
+        ("speakers", speakers),
+        ("capacity", ""),
+        ("theme", "biomarkers"),
+    ]
+}
+
+async fn organisers_edit_sessions_within_the_rules(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let before = session_count(&app).await;
+    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+
+    // "Liquid biopsy beyond ctDNA" is in Hall Rhine on 16 March, 10:45–11:45.
+    let clash = organiser
+        .submit("save_session", &session_form("", "Extra talk", "2027-03-16", "11:00", "11:30", "Hall Rhine", ""))
+        .await;
+    assert_eq!(clash.status, 422);
+    assert_eq!(clash.error_field().as_deref(), Some("room"));
+    let message = clash.body["Invalid"]["message"].as_str().unwrap();
+    assert!(message.contains("Hall Rhine already holds “Liquid biopsy beyond ctDNA”"), "{message}");
+
+    let speaker_clash = organiser
+        .submit("save_session", &session_form("", "Extra talk", "2027-03-16", "11:00", "11:30", "", "Jan de Wit"))
+        .await;
+    assert_eq!(speaker_clash.error_field().as_deref(), Some("speakers"), "{speaker_clash:?}");
+
+    let outside =
+        organiser.submit("save_session", &session_form("", "Late talk", "2027-03-17", "17:00", "18:00", "", "")).await;
+    assert_eq!(outside.error_field().as_deref(), Some("start"));
+    let backwards =
+        organiser.submit("save_session", &session_form("", "Odd talk", "2027-03-17", "12:00", "11:00", "", "")).await;
+    assert_eq!(backwards.error_field().as_deref(), Some("end"));
+    let unknown = organiser
+        .submit("save_session", &session_form("", "Odd talk", "2027-03-17", "16:00", "16:30", "", "Nobody Known"))
+        .await;
+    assert_eq!(unknown.error_field().as_deref(), Some("speakers"));
+    assert_eq!(session_count(&app).await, before, "refused edits change nothing");
+
+    // Moving a session within its own slot is fine; a new session in a free room too.
+    let agenda = agenda(&organiser, HEIDELBERG).await;
+    let liquid = session_id_titled(&agenda, "Liquid biopsy").to_string();
+    let moved = organiser
+        .submit(
+            "save_session",
+            &session_form(
+                &liquid,
+                "Liquid biopsy beyond ctDNA",
+                "2027-03-16",
+                "10:45",
+                "11:30",
+                "Hall Rhine",
+                "Jan de Wit",
+            ),
+        )
+        .await;
+    assert!(moved.ok(), "{moved:?}");
+    let added = organiser
+        .submit("save_session", &session_form("", "Extra talk", "2027-03-16", "11:30", "11:45", "Hall Rhine", ""))
+        .await;
+    assert!(added.ok(), "{added:?}");
+    assert_eq!(session_count(&app).await, before + 1);
+    let deleted =
+        organiser.submit("delete_session", &[("slug", HEIDELBERG), ("session_id", &added.body.to_string())]).await;
+    assert!(deleted.ok(), "{deleted:?}");
+    assert_eq!(session_count(&app).await, before);
+
+    // Other clusters' organisers, scanners and attendees may not edit.
+    for email in
+        ["organiser.tartu@eventxchange.test", "scanner.heidelberg@eventxchange.test", "attendee@eventxchange.test"]
+    {
+        let other = signed_in(&app, email).await;
+        let refused =
+            other.submit("save_session", &session_form("", "Sneaky", "2027-03-17", "16:00", "16:30", "", "")).await;
+        assert_eq!(refused.status, 403, "{email}");
+        assert_eq!(other.call("agenda_editor", &[("slug", HEIDELBERG)]).await.status, 403, "{email}");
+        let csv = other.client.get(format!("{}/organise/{HEIDELBERG}/agenda.csv", app.base())).send().await.unwrap();
+        assert_eq!(csv.status(), 403, "{email}");
+    }
+    assert_eq!(session_count(&app).await, before);
+}
+
+async fn concurrent_edits_never_double_book_a_room(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let admin = signed_in(&app, "admin@eventxchange.test").await;
+    let mut attempts = Vec::new();
+    for (i, browser) in
+        [organiser.clone(), admin.clone(), organiser.clone(), admin.clone(), organiser, admin].into_iter().enumerate()
+    {
+        attempts.push(tokio::spawn(async move {
+            let title = format!("Late-breaking talk {i}");
+            browser
+                .submit("save_session", &session_form("", &title, "2027-03-17", "16:00", "17:00", "Hall Neckar", ""))
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for attempt in attempts {
+        let reply = attempt.await.unwrap();
+        if reply.ok() {
+            ok += 1;
+        } else {
+            assert_eq!(reply.error_field().as_deref(), Some("room"), "{reply:?}");
+        }
+    }
+    assert_eq!(ok, 1, "exactly one of the simultaneous bookings of Hall Neckar wins");
+}
+
+async fn csv_export_imports_back_and_bad_files_change_nothing(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let response =
+        organiser.client.get(format!("{}/organise/{HEIDELBERG}/agenda.csv", app.base())).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let csv = response.text().await.unwrap();
+    assert!(csv.starts_with("id,day,start,end,title,track,room,speakers,theme,capacity,abstract"));
+    let before = session_count(&app).await;
+
+    let reply = organiser.submit("import_agenda", &[("slug", HEIDELBERG), ("csv", &csv)]).await;
+    assert!(reply.ok(), "{reply:?}");
+    assert!(reply.body.as_str().unwrap().contains("(0 new, 24 changed)"), "{reply:?}");
+    assert_eq!(session_count(&app).await, before);
+
+    let with_new = format!("{csv},2027-03-17,16:00,17:00,Fresh session,New track,New room,New Speaker,,,\n");
+    let reply = organiser.submit("import_agenda", &[("slug", HEIDELBERG), ("csv", &with_new)]).await;
+    assert!(reply.ok(), "{reply:?}");
+    assert_eq!(session_count(&app).await, before + 1);
+
+    let bad = "id,day,start,end,title,room\n\
+               ,2027-03-17,16:00,16:30,Fine row,Hall Rhine\n\
+               ,2027-03-17,16:00,15:00,Backwards,\n\
+               ,2027-03-16,11:00,11:30,Clashing,Hall Rhine\n\
+               ,2027-04-01,10:00,11:00,Wrong day,\n";
+    let reply = organiser.submit("import_agenda", &[("slug", HEIDELBERG), ("csv", bad)]).await;
+    assert_eq!(reply.error_field().as_deref(), Some("csv"));
+    let report = reply.body["Invalid"]["message"].as_str().unwrap();
+    assert!(report.contains("Line 3 (end)"), "{report}");
+    assert!(report.contains("Line 5 (start)"), "{report}");
+    assert_eq!(session_count(&app).await, before + 1, "nothing of a bad file is imported");
+
+    // Rows that parse but clash are reported too, and still nothing is written.
+    let clashing = "id,day,start,end,title,room\n,2027-03-17,16:00,16:30,Fine row,Hall Rhine\n,2027-03-16,11:00,11:30,Clashing,Hall Rhine\n";
+    let reply = organiser.submit("import_agenda", &[("slug", HEIDELBERG), ("csv", clashing)]).await;
+    let report = reply.body["Invalid"]["message"].as_str().unwrap();
+    assert!(report.contains("Line 3 (room)"), "{report}");
+    assert_eq!(session_count(&app).await, before + 1);
+}
+
+on_both_backends!(
+    the_demo_agendas_are_realistic,
+    agenda_pages_filter_and_show_local_times,
+    calendar_files_are_valid_and_stable,
+    personal_agenda_flags_overlaps,
+    limited_seats_are_never_overbooked,
+    organisers_edit_sessions_within_the_rules,
+    concurrent_edits_never_double_book_a_room,
+    csv_export_imports_back_and_bad_files_change_nothing,
+);
