@@ -252,7 +252,18 @@ pub fn AgendaEditorPage() -> impl IntoView {
     let add = ServerAction::<AddAgendaItem>::new();
     let import = ServerAction::<ImportAgenda>::new();
     let editor = Resource::new(
-        move || (slug(), save.version().get(), delete.version().get(), add.version().get(), import.version().get()),
+        // The session being edited (`?edit=`) is part of the key, so following an Edit link
+        // re-renders the form with that session's values.
+        move || {
+            (
+                slug(),
+                query.read().get("edit"),
+                save.version().get(),
+                delete.version().get(),
+                add.version().get(),
+                import.version().get(),
+            )
+        },
         |(slug, ..)| load_agenda_editor(slug),
     );
     let save_error = action_error(save);
