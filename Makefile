@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones behind them.
 #   make run    install what is missing, build, and serve the demo series on http://127.0.0.1:3000
 #   make test   the whole suite: unit, integration on SQLite and PostgreSQL, end-to-end in Chromium
-.PHONY: run test build setup lint fmt clean
+.PHONY: run test build setup lint fmt clean bench-agenda
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
@@ -25,6 +25,10 @@ lint: setup
 
 fmt:
 	cargo fmt --all
+
+# Benchmarks print figures; they are not tests and never fail on timing.
+bench-agenda:
+	cargo run --release -p server --example bench_agenda
 
 clean:
 	cargo clean

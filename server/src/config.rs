@@ -59,6 +59,14 @@ pub struct Config {
     pub log: String,
 }
 
+impl Cli {
+    /// The configuration from environment variables and defaults only, ignoring the process's
+    /// command line (for benchmarks and tools that embed the server).
+    pub fn from_environment() -> Config {
+        Cli::parse_from(["server"]).config
+    }
+}
+
 impl Config {
     pub fn public_url(&self) -> String {
         self.public_url

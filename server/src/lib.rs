@@ -32,6 +32,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         leptos_options,
         db,
         settings: Arc::new(Settings { secure_cookies: public_url.starts_with("https://"), public_url }),
+        agendas: Arc::default(),
     })
 }
 

@@ -118,8 +118,11 @@ pub async fn load_agenda(slug: String) -> Result<AgendaView, AppError> {
         async move {
             let state = app_state()?;
             let event = store::event_context(&state.db, &slug).await?;
-            let sessions: Vec<SessionCard> =
-                store::sessions(&state.db, &event).await?.into_iter().map(|s| s.card).collect();
+            let sessions: Vec<SessionCard> = store::sessions_cached(&state.db, &state.agendas, &event)
+                .await?
+                .iter()
+                .map(|s| s.card.clone())
+                .collect();
             let principal = auth::current_principal().await?;
             let mine = match &principal {
                 Some(p) => store::personal_agenda_ids(&state.db, p.user_id, event.id).await?,
@@ -202,10 +205,10 @@ pub async fn load_speaker(slug: String, id: i64) -> Result<SpeakerDetail, AppErr
             let state = app_state()?;
             let event = store::event_context(&state.db, &slug).await?;
             let row = store::speaker(&state.db, event.id, id).await?;
-            let sessions = store::sessions(&state.db, &event)
+            let sessions = store::sessions_cached(&state.db, &state.agendas, &event)
                 .await?
-                .into_iter()
-                .map(|s| s.card)
+                .iter()
+                .map(|s| s.card.clone())
                 .filter(|c| c.speakers.iter().any(|s| s.id == id))
                 .collect();
             Ok(SpeakerDetail {
@@ -250,10 +253,10 @@ pub async fn load_my_agenda() -> Result<Vec<PersonalAgenda>, AppError> {
             for slug in store::events_in_personal_agenda(&state.db, principal.user_id).await? {
                 let event = store::event_context(&state.db, &slug).await?;
                 let mine = store::personal_agenda_ids(&state.db, principal.user_id, event.id).await?;
-                let sessions: Vec<SessionCard> = store::sessions(&state.db, &event)
+                let sessions: Vec<SessionCard> = store::sessions_cached(&state.db, &state.agendas, &event)
                     .await?
-                    .into_iter()
-                    .map(|s| s.card)
+                    .iter()
+                    .map(|s| s.card.clone())
                     .filter(|c| mine.contains(&c.id))
                     .collect();
                 let spans: Vec<(i64, i64, i64)> = sessions.iter().map(|c| (c.id, c.starts_at, c.ends_at)).collect();

@@ -3,6 +3,7 @@
 //! processes, so the room and speaker clash checks inside the transaction cannot race.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use sqlx::FromRow;
 
@@ -23,6 +24,8 @@ pub struct EventContext {
     pub title: String,
     pub venue_name: String,
     pub window: EventWindow,
+    /// Bumped by every change of the agenda (see the module documentation).
+    pub agenda_version: i64,
 }
 
 #[derive(FromRow)]
@@ -35,11 +38,13 @@ struct EventContextRow {
     time_zone: String,
     starts_at: i64,
     ends_at: i64,
+    agenda_version: i64,
 }
 
 pub async fn event_context(db: &Db, slug: &str) -> Result<EventContext, AppError> {
     let row: Option<EventContextRow> = db_run!(db, |pool| sqlx::query_as(
-        "select id, cluster_id, slug, title, venue_name, time_zone, starts_at, ends_at from events where slug = $1"
+        "select id, cluster_id, slug, title, venue_name, time_zone, starts_at, ends_at, agenda_version
+           from events where slug = $1"
     )
     .bind(slug)
     .fetch_optional(pool)
@@ -53,7 +58,54 @@ pub async fn event_context(db: &Db, slug: &str) -> Result<EventContext, AppError
         title: row.title,
         venue_name: row.venue_name,
         window: EventWindow { starts_at: row.starts_at, ends_at: row.ends_at, zone },
+        agenda_version: row.agenda_version,
     })
+}
+
+/// The sessions of each event as pages show them, kept with the agenda version they were read
+/// at. Public agenda pages are read far more often than agendas change; a changed version (any
+/// instance may have changed it) makes the next reader load afresh. Seat counts change with
+/// every personal-agenda choice, so they are not cached but read on each request.
+#[derive(Debug, Default)]
+pub struct AgendaCache {
+    events: Mutex<HashMap<i64, (i64, Arc<Vec<StoredSession>>)>>,
+}
+
+/// Every session of the event, as `sessions` returns them, through the cache.
+pub async fn sessions_cached(
+    db: &Db,
+    cache: &AgendaCache,
+    event: &EventContext,
+) -> Result<Arc<Vec<StoredSession>>, AppError> {
+    let hit = cache.events.lock().ok().and_then(|events| {
+        events.get(&event.id).filter(|(version, _)| *version == event.agenda_version).map(|(_, s)| s.clone())
+    });
+    let sessions = match hit {
+        Some(sessions) => sessions,
+        None => {
+            let fresh = Arc::new(sessions(db, event).await?);
+            if let Ok(mut events) = cache.events.lock() {
+                events.insert(event.id, (event.agenda_version, fresh.clone()));
+            }
+            fresh
+        }
+    };
+    let seats: Vec<(i64, i64)> = db_run!(db, |pool| sqlx::query_as(
+        "select id, seats_taken from agenda_sessions where event_id = $1 and capacity is not null"
+    )
+    .bind(event.id)
+    .fetch_all(pool)
+    .await)?;
+    if seats.iter().all(|(id, taken)| sessions.iter().any(|s| s.card.id == *id && s.card.seats_taken == *taken)) {
+        return Ok(sessions);
+    }
+    let mut updated = (*sessions).clone();
+    for s in &mut updated {
+        if let Some((_, taken)) = seats.iter().find(|(id, _)| *id == s.card.id) {
+            s.card.seats_taken = *taken;
+        }
+    }
+    Ok(Arc::new(updated))
 }
 
 #[derive(FromRow, Clone)]
@@ -537,16 +589,24 @@ pub async fn write_sessions(
 }
 
 pub async fn delete_session(db: &Db, event: &EventContext, session_id: i64) -> Result<(), AppError> {
-    let deleted = db_run!(db, |pool| sqlx::query("delete from agenda_sessions where id = $1 and event_id = $2")
-        .bind(session_id)
-        .bind(event.id)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))?;
-    if deleted == 0 {
-        return Err(AppError::NotFound("This session".into()));
-    }
-    Ok(())
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("update events set agenda_version = agenda_version + 1 where id = $1")
+            .bind(event.id)
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query("delete from agenda_sessions where id = $1 and event_id = $2")
+            .bind(session_id)
+            .bind(event.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(AppError::NotFound("This session".into()));
+        }
+        tx.commit().await?;
+        Ok(())
+    })
 }
 
 /// Adds a track, a room or a speaker; a second one with the same name is refused.

@@ -23,6 +23,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// Rendered agenda data per event, checked against the event's agenda version.
+    pub agendas: Arc<crate::agenda::store::AgendaCache>,
 }
 
 /// The application state inside a server function or a page rendered on the server.

@@ -1,0 +1,147 @@
+//! Benchmark (not a test): server-side rendering of an agenda of 300 sessions.
+//!
+//!     make bench-agenda          (= cargo run --release -p server --example bench_agenda)
+//!
+//! Starts the real server in this process on a free port with a fresh SQLite database (or the
+//! database in BENCH_DATABASE_URL), loads the demo series plus enough sessions for the
+//! Heidelberg event to have 300, then runs CLIENTS (default 16) concurrent HTTP clients for
+//! SECONDS (default 10) against `/events/heidelberg-2027/agenda` and prints requests/s and the
+//! p50/p99 latency. Clients and server share the machine's cores, as on a small host.
+
+use std::time::{Duration, Instant};
+
+use app::agenda::rules::{SessionDraft, SessionInput};
+use app::agenda::store::{self, NamePolicy, SessionWrite};
+
+const SLUG: &str = "heidelberg-2027";
+const TARGET_SESSIONS: usize = 300;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let clients = env_number("CLIENTS", 16) as usize;
+    let seconds = env_number("SECONDS", 10);
+    let scratch = std::env::temp_dir().join(format!("exx_bench_{}", std::process::id()));
+    let database_url =
+        std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite:{}/bench.db", scratch.display()));
+
+    let mut config = server::Cli::from_environment();
+    config.database_url = database_url.clone();
+    let state = server::build_state(&config).await.expect("start the server");
+
+    // Fill the agenda up to 300 sessions: 45-minute slots in extra rooms, so nothing clashes.
+    let event = store::event_context(&state.db, SLUG).await.expect("demo event");
+    let existing = store::sessions(&state.db, &event).await.expect("sessions").len();
+    let mut writes = Vec::new();
+    let days = ["2027-03-16", "2027-03-17"];
+    let mut n = 0;
+    'fill: for room in 1.. {
+        for day in days {
+            for slot in 0..10 {
+                if existing + writes.len() >= TARGET_SESSIONS {
+                    break 'fill;
+                }
+                n += 1;
+                let start = format!("{:02}:{:02}", 9 + (slot * 45) / 60, (slot * 45) % 60);
+                let end_minutes = slot * 45 + 40;
+                let end = format!("{:02}:{:02}", 9 + end_minutes / 60, end_minutes % 60);
+                let title = format!("Parallel session {n}: results from partner laboratories");
+                let room_name = format!("Breakout {room}");
+                let speaker = format!("Bench Speaker {n}");
+                let abstract_text = "An abstract of a few sentences, as real sessions have. ".repeat(4);
+                let input = SessionInput {
+                    title: &title,
+                    abstract_text: &abstract_text,
+                    day,
+                    start: &start,
+                    end: &end,
+                    track: "Discovery & validation",
+                    room: &room_name,
+                    speakers: &speaker,
+                    capacity: "",
+                    theme: "biomarkers",
+                };
+                let draft = SessionDraft::parse(&input, &event.window).expect("valid bench session");
+                writes.push(SessionWrite { id: None, draft });
+            }
+        }
+    }
+    if !writes.is_empty() {
+        store::write_sessions(&state.db, &event, &writes, NamePolicy::CreateMissing).await.expect("fill the agenda");
+    }
+    let total = store::sessions(&state.db, &event).await.expect("sessions").len();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let router = server::router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    let url = format!("{base}/events/{SLUG}/agenda");
+    // BENCH_API=1 measures the agenda's data alone (the server function, JSON), without rendering.
+    let api_url = format!("{base}/api/agenda");
+
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
+    let first = client.get(&url).send().await.expect("first request");
+    assert_eq!(first.status(), 200);
+    let page = first.text().await.expect("page");
+    assert_eq!(page.matches("data-session=").count(), total, "the page shows every session");
+
+    // Warm-up, then the measured run.
+    let url = if std::env::var("BENCH_API").is_ok() { api_url } else { url };
+    run(&client, &url, clients, Duration::from_secs(1)).await;
+    let started = Instant::now();
+    let mut latencies = run(&client, &url, clients, Duration::from_secs(seconds)).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let pick =
+        |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)];
+    println!(
+        "agenda SSR ({} sessions, {} KB page, {} backend): {} clients, {} requests in {:.1} s",
+        total,
+        page.len() / 1024,
+        state.db.backend_name(),
+        clients,
+        latencies.len(),
+        elapsed
+    );
+    println!(
+        "requests/s: {:.0}   p50: {:.1} ms   p99: {:.1} ms   max: {:.1} ms",
+        latencies.len() as f64 / elapsed,
+        pick(0.50).as_secs_f64() * 1000.0,
+        pick(0.99).as_secs_f64() * 1000.0,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+    );
+    state.db.close().await;
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// `clients` loops requesting `url` until `duration` has passed; returns every latency.
+async fn run(client: &reqwest::Client, url: &str, clients: usize, duration: Duration) -> Vec<Duration> {
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, url) = (client.clone(), url.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let start = Instant::now();
+                let response = if url.contains("/api/") {
+                    client.post(&url).form(&[("slug", SLUG)]).send().await.expect("request")
+                } else {
+                    client.get(&url).send().await.expect("request")
+                };
+                assert_eq!(response.status(), 200);
+                response.bytes().await.expect("body");
+                latencies.push(start.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("client task"));
+    }
+    all
+}
