@@ -430,7 +430,65 @@ async fn csv_export_imports_back_and_bad_files_change_nothing(backend: Backend) 
     assert_eq!(session_count(&app).await, before + 1);
 }
 
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(width, height, image::Rgb([30, 90, 160])))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+async fn upload_photo(browser: &Browser, speaker: i64, bytes: Vec<u8>, csrf: &str, accept: &str) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .part("photo", reqwest::multipart::Part::bytes(bytes).file_name("photo.png"));
+    browser
+        .client
+        .post(format!("{}/organise/{HEIDELBERG}/speakers/{speaker}/photo", browser.base))
+        .header("accept", accept)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn speaker_photos_are_checked_resized_and_served(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let csrf = organiser.csrf().await;
+    let editor = organiser.call("agenda_editor", &[("slug", HEIDELBERG)]).await.body;
+    let speaker = editor["speakers"][0]["id"].as_i64().unwrap();
+    let photo_url = format!("{}/events/{HEIDELBERG}/speakers/{speaker}/photo.jpg", app.base());
+    assert_eq!(reqwest::get(&photo_url).await.unwrap().status(), 404, "no photo yet");
+
+    let refused =
+        upload_photo(&organiser, speaker, b"GIF89a? no, a text file".to_vec(), &csrf, "application/json").await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["field"], "photo");
+    assert!(body["error"].as_str().unwrap().contains("not a PNG, JPEG or WebP"), "{body}");
+    assert_eq!(reqwest::get(&photo_url).await.unwrap().status(), 404, "a refused upload stores nothing");
+
+    let forged = upload_photo(&organiser, speaker, png(50, 50), "not-the-token", "application/json").await;
+    assert_eq!(forged.status(), 403);
+    let other = signed_in(&app, "organiser.tartu@eventxchange.test").await;
+    let other_csrf = other.csrf().await;
+    assert_eq!(upload_photo(&other, speaker, png(50, 50), &other_csrf, "application/json").await.status(), 403);
+
+    // A browser's plain form post is sent back to the editor.
+    let saved = upload_photo(&organiser, speaker, png(1600, 1200), &csrf, "text/html").await;
+    assert_eq!(saved.status(), 303);
+    assert!(saved.headers()["location"].to_str().unwrap().contains("photo=saved"));
+    let served = reqwest::get(&photo_url).await.unwrap();
+    assert_eq!(served.headers()["content-type"], "image/jpeg");
+    let stored = image::load_from_memory(&served.bytes().await.unwrap()).unwrap();
+    assert_eq!((stored.width(), stored.height()), (400, 300));
+    let (_, html) = organiser.page(&format!("/events/{HEIDELBERG}/speakers/{speaker}")).await;
+    assert!(html.contains("photo.jpg"), "the speaker page shows the photo");
+}
+
 on_both_backends!(
+    speaker_photos_are_checked_resized_and_served,
     the_demo_agendas_are_realistic,
     agenda_pages_filter_and_show_local_times,
     calendar_files_are_valid_and_stable,

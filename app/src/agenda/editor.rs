@@ -35,6 +35,8 @@ pub struct AgendaEditor {
     pub tracks: Vec<String>,
     pub rooms: Vec<(String, Option<i64>)>,
     pub speakers: Vec<SpeakerRef>,
+    /// Speakers with a photo.
+    pub with_photo: Vec<i64>,
     pub sessions: Vec<EditorSession>,
 }
 
@@ -87,6 +89,7 @@ pub async fn load_agenda_editor(slug: String) -> Result<AgendaEditor, AppError> 
                 tracks: vocabulary.tracks,
                 rooms: vocabulary.rooms,
                 speakers: vocabulary.speakers,
+                with_photo: vocabulary.with_photo,
                 sessions,
             })
         }
@@ -348,6 +351,34 @@ pub fn AgendaEditorPage() -> impl IntoView {
                 .join(", ")
         );
         let session_count = format!("Sessions ({})", editor.sessions.len());
+        let photo_saved = query.read_untracked().get("photo").is_some();
+        let photo_error = query.read_untracked().get("photo_error");
+        let speaker_rows = editor
+            .speakers
+            .iter()
+            .map(|sp| {
+                let upload = format!("/organise/{slug}/speakers/{}/photo", sp.id);
+                let has_photo = editor.with_photo.contains(&sp.id);
+                let photo_src = format!("/events/{slug}/speakers/{}/photo.jpg", sp.id);
+                let label = format!("New photo of {}", sp.name);
+                let input_id = format!("photo-{}", sp.id);
+                view! {
+                    <tr data-speaker=sp.id>
+                        <td>{sp.name.clone()}</td>
+                        <td>{sp.organisation.clone()}</td>
+                        <td>{has_photo.then(|| view! { <img src=photo_src alt="" width="48" height="48" class="thumb" /> })}</td>
+                        <td>
+                            <form method="post" action=upload enctype="multipart/form-data" class="inline-form">
+                                <CsrfField />
+                                <label class="visually-hidden" for=input_id.clone()>{label}</label>
+                                <input id=input_id type="file" name="photo" accept="image/png,image/jpeg,image/webp" required=true />
+                                <button type="submit" class="small">"Upload"</button>
+                            </form>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
         let (s1, s2, s3, s4, s5, s6) =
             (slug.clone(), slug.clone(), slug.clone(), slug.clone(), slug.clone(), slug.clone());
         let save_fields: &'static [&'static str] =
@@ -462,6 +493,17 @@ pub fn AgendaEditorPage() -> impl IntoView {
                         <button type="submit">"Add speaker"</button>
                     </ActionForm>
                 </div>
+            </section>
+
+            <section aria-labelledby="speakers-heading" id="speakers">
+                <h2 id="speakers-heading">"Speaker photos"</h2>
+                <p class="hint">"PNG, JPEG or WebP, at most 5 MB. Photos are scaled to 400 pixels and stored without their metadata."</p>
+                {photo_saved.then(|| view! { <p class="alert success" role="status">"Photo saved."</p> })}
+                {photo_error.map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+                <table class="data">
+                    <thead><tr><th scope="col">"Speaker"</th><th scope="col">"Organisation"</th><th scope="col">"Photo"</th><th scope="col">"Upload"</th></tr></thead>
+                    <tbody>{speaker_rows}</tbody>
+                </table>
             </section>
 
             <section aria-labelledby="csv-heading">

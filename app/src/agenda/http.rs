@@ -2,14 +2,14 @@
 //! organiser's CSV export.
 
 use axum::{
-    extract::{Path, State},
+    extract::{DefaultBodyLimit, Multipart, Path, State},
     http::{header, HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    routing::get,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
     Router,
 };
 
-use super::{csv_io, store};
+use super::{csv_io, photos, store};
 use crate::backend::{auth, now, AppState};
 use crate::calendar::{self, CalendarEntry};
 use crate::error::AppError;
@@ -19,6 +19,85 @@ pub fn router() -> Router<AppState> {
         .route("/events/{slug}/calendar.ics", get(event_calendar))
         .route("/events/{slug}/sessions/{id}/calendar.ics", get(session_calendar))
         .route("/organise/{slug}/agenda.csv", get(agenda_csv))
+        .route("/events/{slug}/speakers/{id}/photo.jpg", get(speaker_photo))
+        .route(
+            "/organise/{slug}/speakers/{id}/photo",
+            // Room for the multipart framing around a photo of the largest accepted size.
+            post(upload_speaker_photo).layer(DefaultBodyLimit::max(photos::MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+}
+
+/// The organiser signed in with this request's cookie, for one event.
+async fn organiser_of(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<store::EventContext, AppError> {
+    let principal = match auth::cookie_value(headers, auth::SESSION_COOKIE) {
+        Some(token) => auth::principal_for_token(&state.db, &token).await?,
+        None => None,
+    }
+    .ok_or(AppError::SignInRequired)?;
+    let event = store::event_context(&state.db, slug).await?;
+    if !principal.may_organise(event.cluster_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(event)
+}
+
+async fn speaker_photo(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound("This photo".into()))?;
+    let event = store::event_context(&state.db, &slug).await?;
+    let photo =
+        store::speaker_photo(&state.db, event.id, id).await?.ok_or_else(|| AppError::NotFound("This photo".into()))?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "public, max-age=300")], photo).into_response())
+}
+
+/// A plain multipart form post (`csrf` and `photo` fields), so it works without JavaScript.
+/// Browsers are sent back to the editor with the outcome; other clients get a status.
+async fn upload_speaker_photo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, String)>,
+    mut form: Multipart,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound("This speaker".into()))?;
+    let event = organiser_of(&state, &headers, &slug).await?;
+    let mut csrf = String::new();
+    let mut upload = Vec::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::invalid("photo", "The upload was interrupted or too large (at most 5 MB)."))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("photo") => {
+                upload = field
+                    .bytes()
+                    .await
+                    .map_err(|_| AppError::invalid("photo", "The upload was interrupted or too large (at most 5 MB)."))?
+                    .to_vec()
+            }
+            _ => {}
+        }
+    }
+    if !auth::csrf_matches(&headers, &csrf) {
+        return Err(AppError::FormExpired);
+    }
+    let outcome = match tokio::task::spawn_blocking(move || photos::normalise(&upload)).await? {
+        Ok(jpeg) => store::set_speaker_photo(&state.db, event.id, id, &jpeg).await.map(|_| "saved".to_string()),
+        Err(e) => Err(e),
+    };
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    match (outcome, wants_html) {
+        (Ok(_), true) => Ok(Redirect::to(&format!("/organise/{slug}/agenda?photo=saved#speakers")).into_response()),
+        (Ok(_), false) => Ok(StatusCode::NO_CONTENT.into_response()),
+        (Err(AppError::Invalid { message, .. }), true) => {
+            let message = crate::components::url_encode(&message);
+            Ok(Redirect::to(&format!("/organise/{slug}/agenda?photo_error={message}#speakers")).into_response())
+        }
+        (Err(e), _) => Err(e),
+    }
 }
 
 fn calendar_file(name: &str, body: String) -> Response {

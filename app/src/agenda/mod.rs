@@ -10,6 +10,8 @@ mod editor;
 pub mod http;
 mod pages;
 #[cfg(feature = "ssr")]
+pub mod photos;
+#[cfg(feature = "ssr")]
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -91,6 +93,20 @@ pub struct SpeakerProfile {
     pub name: String,
     pub organisation: String,
     pub bio: String,
+    pub has_photo: bool,
+}
+
+#[cfg(feature = "ssr")]
+impl From<store::SpeakerRow> for SpeakerProfile {
+    fn from(row: store::SpeakerRow) -> Self {
+        SpeakerProfile {
+            id: row.id,
+            name: row.name,
+            organisation: row.organisation,
+            bio: row.bio,
+            has_photo: row.has_photo,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -170,12 +186,7 @@ pub async fn load_session(slug: String, id: i64) -> Result<SessionDetail, AppErr
             let mut speakers = Vec::new();
             for s in &session.card.speakers {
                 let row = store::speaker(&state.db, event.id, s.id).await?;
-                speakers.push(SpeakerProfile {
-                    id: row.id,
-                    name: row.name,
-                    organisation: row.organisation,
-                    bio: row.bio,
-                });
+                speakers.push(row.into());
             }
             let principal = auth::current_principal().await?;
             let in_my_agenda = match &principal {
@@ -211,12 +222,7 @@ pub async fn load_speaker(slug: String, id: i64) -> Result<SpeakerDetail, AppErr
                 .map(|s| s.card.clone())
                 .filter(|c| c.speakers.iter().any(|s| s.id == id))
                 .collect();
-            Ok(SpeakerDetail {
-                slug: event.slug,
-                event_title: event.title,
-                speaker: SpeakerProfile { id: row.id, name: row.name, organisation: row.organisation, bio: row.bio },
-                sessions,
-            })
+            Ok(SpeakerDetail { slug: event.slug, event_title: event.title, speaker: row.into(), sessions })
         }
         .await,
     )

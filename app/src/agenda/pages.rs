@@ -11,7 +11,7 @@ use leptos_router::{
 
 use super::{load_agenda, load_my_agenda, load_session, load_speaker, ChangePersonalAgenda, SessionCard};
 use crate::await_view;
-use crate::components::{action_error, CsrfField, FormAlert};
+use crate::components::{action_error, url_encode, CsrfField, FormAlert};
 use crate::events::Theme;
 
 fn slug_param() -> impl Fn() -> String + Copy + Send + Sync + 'static {
@@ -29,22 +29,13 @@ fn agenda_href(slug: &str, day: &str, track: &str, theme: &str, by: &str) -> Str
     let pairs: Vec<String> = [("day", day), ("track", track), ("theme", theme), ("by", by)]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
         .collect();
     if pairs.is_empty() {
         format!("/events/{slug}/agenda")
     } else {
         format!("/events/{slug}/agenda?{}", pairs.join("&"))
     }
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `/events/{slug}/agenda`
@@ -281,6 +272,10 @@ pub fn SpeakerPage() -> impl IntoView {
                 <A href=format!("/events/{slug}/agenda")>"Agenda"</A>
             </nav>
             <article class="speaker">
+                {detail.speaker.has_photo.then(|| view! {
+                    <img class="speaker-photo" src=format!("/events/{slug}/speakers/{}/photo.jpg", detail.speaker.id)
+                        alt=format!("Photo of {}", detail.speaker.name) width="200" />
+                })}
                 <h1>{detail.speaker.name.clone()}</h1>
                 <p class="lead">{detail.speaker.organisation.clone()}</p>
                 <p>{detail.speaker.bio.clone()}</p>

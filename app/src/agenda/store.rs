@@ -307,6 +307,8 @@ pub struct AgendaVocabulary {
     pub tracks: Vec<String>,
     pub rooms: Vec<(String, Option<i64>)>,
     pub speakers: Vec<SpeakerRef>,
+    /// Speakers that have a photo.
+    pub with_photo: Vec<i64>,
 }
 
 pub async fn vocabulary(db: &Db, event_id: i64) -> Result<AgendaVocabulary, AppError> {
@@ -320,16 +322,15 @@ pub async fn vocabulary(db: &Db, event_id: i64) -> Result<AgendaVocabulary, AppE
             .bind(event_id)
             .fetch_all(pool)
             .await)?;
-    let speakers = db_run!(db, |pool| sqlx::query_as::<_, (i64, String, String)>(
-        "select id, name, organisation from speakers where event_id = $1 order by name"
+    let rows = db_run!(db, |pool| sqlx::query_as::<_, (i64, String, String, bool)>(
+        "select id, name, organisation, photo is not null from speakers where event_id = $1 order by name"
     )
     .bind(event_id)
     .fetch_all(pool)
-    .await)?
-    .into_iter()
-    .map(|(id, name, organisation)| SpeakerRef { id, name, organisation })
-    .collect();
-    Ok(AgendaVocabulary { tracks, rooms, speakers })
+    .await)?;
+    let with_photo = rows.iter().filter(|r| r.3).map(|r| r.0).collect();
+    let speakers = rows.into_iter().map(|(id, name, organisation, _)| SpeakerRef { id, name, organisation }).collect();
+    Ok(AgendaVocabulary { tracks, rooms, speakers, with_photo })
 }
 
 #[derive(FromRow)]
@@ -338,16 +339,19 @@ pub struct SpeakerRow {
     pub name: String,
     pub organisation: String,
     pub bio: String,
+    pub has_photo: bool,
 }
 
 pub async fn speaker(db: &Db, event_id: i64, speaker_id: i64) -> Result<SpeakerRow, AppError> {
-    let row: Option<SpeakerRow> = db_run!(db, |pool| sqlx::query_as(
-        "select id, name, organisation, bio from speakers where event_id = $1 and id = $2"
+    let row: Option<SpeakerRow> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "select id, name, organisation, bio, photo is not null as has_photo from speakers where event_id = $1 and id = $2"
     )
     .bind(event_id)
     .bind(speaker_id)
     .fetch_optional(pool)
-    .await)?;
+    .await
+    })?;
     row.ok_or_else(|| AppError::NotFound("This speaker".into()))
 }
 
@@ -681,4 +685,29 @@ fn duplicate_as_field(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Stores a speaker's (already normalised) photo.
+pub async fn set_speaker_photo(db: &Db, event_id: i64, speaker_id: i64, jpeg: &[u8]) -> Result<(), AppError> {
+    let changed = db_run!(db, |pool| sqlx::query("update speakers set photo = $1 where event_id = $2 and id = $3")
+        .bind(jpeg)
+        .bind(event_id)
+        .bind(speaker_id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    if changed == 0 {
+        return Err(AppError::NotFound("This speaker".into()));
+    }
+    Ok(())
+}
+
+pub async fn speaker_photo(db: &Db, event_id: i64, speaker_id: i64) -> Result<Option<Vec<u8>>, AppError> {
+    let photo: Option<Option<Vec<u8>>> =
+        db_run!(db, |pool| sqlx::query_scalar("select photo from speakers where event_id = $1 and id = $2")
+            .bind(event_id)
+            .bind(speaker_id)
+            .fetch_optional(pool)
+            .await)?;
+    Ok(photo.flatten())
 }

@@ -69,11 +69,16 @@ pub fn csrf_token_for_render() -> String {
 /// Refuses a state-changing request whose form token does not match the browser's cookie.
 pub fn check_csrf(submitted: &str) -> Result<(), AppError> {
     let parts = use_context::<Parts>().ok_or(AppError::FormExpired)?;
-    let expected = cookie_value(&parts.headers, CSRF_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), submitted.as_bytes()) {
+    if !csrf_matches(&parts.headers, submitted) {
         return Err(AppError::FormExpired);
     }
     Ok(())
+}
+
+/// Whether a submitted form token matches the CSRF cookie of the request.
+pub fn csrf_matches(headers: &HeaderMap, submitted: &str) -> bool {
+    let expected = cookie_value(headers, CSRF_COOKIE).unwrap_or_default();
+    !expected.is_empty() && constant_time_eq(expected.as_bytes(), submitted.as_bytes())
 }
 
 /// The value of the named cookie in a request's `Cookie` headers.

@@ -282,3 +282,22 @@ macro_rules! await_view {
 pub fn problem_view(error: AppError) -> AnyView {
     view! { <Problem error /> }.into_any()
 }
+
+/// Percent-encodes every byte that is not an unreserved URL character (RFC 3986), for query
+/// values built into links.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn url_values_are_percent_encoded_as_utf8() {
+        assert_eq!(super::url_encode("Kurfürsten-Anlage 52"), "Kurf%C3%BCrsten-Anlage%2052");
+    }
+}

@@ -65,7 +65,7 @@ impl EventRow {
     fn detail(self) -> Result<EventDetail, AppError> {
         let card = self.card()?;
         let tz = when::zone(&self.time_zone).ok_or_else(|| internal("event time zone", &self.time_zone))?;
-        let query = percent_encode(&format!("{}, {}", self.venue_name, self.venue_address));
+        let query = crate::components::url_encode(&format!("{}, {}", self.venue_name, self.venue_address));
         Ok(EventDetail {
             card,
             schedule: format!(
@@ -81,16 +81,6 @@ impl EventRow {
             map_link: format!("https://www.openstreetmap.org/search?query={query}"),
         })
     }
-}
-
-/// Percent-encodes every byte that is not an unreserved URL character (RFC 3986).
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 pub async fn event_cards(db: &Db) -> Result<Vec<EventCard>, AppError> {
@@ -122,12 +112,4 @@ pub async fn event_title(db: &Db, slug: &str) -> Result<String, AppError> {
         .fetch_optional(pool)
         .await)?;
     title.ok_or_else(|| AppError::NotFound("This event".into()))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn map_queries_are_percent_encoded_as_utf8() {
-        assert_eq!(super::percent_encode("Kurfürsten-Anlage 52"), "Kurf%C3%BCrsten-Anlage%2052");
-    }
 }
