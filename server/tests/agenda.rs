@@ -487,7 +487,52 @@ async fn speaker_photos_are_checked_resized_and_served(backend: Backend) {
     assert!(html.contains("photo.jpg"), "the speaker page shows the photo");
 }
 
+fn event_form<'a>(title: &'a str, first_day: &'a str, last_day: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("slug", HEIDELBERG),
+        ("title", title),
+        ("summary", "Biomarkers that reach the clinic."),
+        ("description", "Two days.\n\nWith B2B meetings."),
+        ("venue_name", "Heidelberg Congress Centre"),
+        ("venue_address", "Neckarstaden 24, 69117 Heidelberg, Germany"),
+        ("languages", "en, de"),
+        ("first_day", first_day),
+        ("opens", "09:00"),
+        ("last_day", last_day),
+        ("closes", "17:30"),
+    ]
+}
+
+async fn organisers_edit_event_details(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let saved = organiser
+        .submit("save_event_details", &event_form("Biomarker Days Heidelberg", "2027-03-16", "2027-03-17"))
+        .await;
+    assert!(saved.ok(), "{saved:?}");
+    let (_, html) = organiser.page("/events/heidelberg-2027").await;
+    assert!(html.contains("Biomarker Days Heidelberg") && html.contains("Neckarstaden 24"));
+
+    // One day shorter would leave the second day's sessions outside the event.
+    let shorter = organiser.submit("save_event_details", &event_form("Short", "2027-03-16", "2027-03-16")).await;
+    assert_eq!(shorter.error_field().as_deref(), Some("first_day"), "{shorter:?}");
+    let backwards = organiser.submit("save_event_details", &event_form("Odd", "2027-03-17", "2027-03-16")).await;
+    assert_eq!(backwards.error_field().as_deref(), Some("closes"));
+    let mut no_title = event_form("", "2027-03-16", "2027-03-17");
+    no_title[1].1 = " ";
+    assert_eq!(organiser.submit("save_event_details", &no_title).await.error_field().as_deref(), Some("title"));
+    let (_, html) = organiser.page("/events/heidelberg-2027").await;
+    assert!(html.contains("Biomarker Days Heidelberg"), "refused changes change nothing");
+
+    let other = signed_in(&app, "organiser.smarthub@eventxchange.test").await;
+    assert_eq!(
+        other.submit("save_event_details", &event_form("Hijacked", "2027-03-16", "2027-03-17")).await.status,
+        403
+    );
+}
+
 on_both_backends!(
+    organisers_edit_event_details,
     speaker_photos_are_checked_resized_and_served,
     the_demo_agendas_are_realistic,
     agenda_pages_filter_and_show_local_times,

@@ -113,3 +113,63 @@ pub async fn event_title(db: &Db, slug: &str) -> Result<String, AppError> {
         .await)?;
     title.ok_or_else(|| AppError::NotFound("This event".into()))
 }
+
+/// Event details as the organiser's form shows them.
+#[derive(Clone, Debug)]
+pub struct EventDetailsDraft {
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub venue_name: String,
+    pub venue_address: String,
+    pub languages: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// Changes an event's details. Its sessions must stay inside the new dates; the check and the
+/// change happen under the event's agenda lock, so a session added meanwhile cannot slip out.
+pub async fn update_event_details(db: &Db, slug: &str, draft: &EventDetailsDraft) -> Result<(), AppError> {
+    use crate::backend::db::WriteTransaction;
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let id: Option<i64> =
+            sqlx::query_scalar("update events set agenda_version = agenda_version + 1 where slug = $1 returning id")
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(id) = id else { return Err(AppError::NotFound("This event".into())) };
+        let outside: i64 = sqlx::query_scalar(
+            "select count(*) from agenda_sessions where event_id = $1 and (starts_at < $2 or ends_at > $3)",
+        )
+        .bind(id)
+        .bind(draft.starts_at)
+        .bind(draft.ends_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        if outside > 0 {
+            return Err(AppError::invalid(
+                "first_day",
+                format!("{outside} sessions of the agenda would fall outside these dates. Move them first."),
+            ));
+        }
+        sqlx::query(
+            "update events set title = $1, summary = $2, description = $3, venue_name = $4, venue_address = $5,
+                    languages = $6, starts_at = $7, ends_at = $8
+              where id = $9",
+        )
+        .bind(&draft.title)
+        .bind(&draft.summary)
+        .bind(&draft.description)
+        .bind(&draft.venue_name)
+        .bind(&draft.venue_address)
+        .bind(&draft.languages)
+        .bind(draft.starts_at)
+        .bind(draft.ends_at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
