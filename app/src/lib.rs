@@ -11,6 +11,8 @@ pub mod agenda;
 pub mod components;
 pub mod error;
 pub mod events;
+// Server functions take one argument per field of their form (plain form posts need that).
+#[allow(clippy::too_many_arguments)]
 pub mod organise;
 pub mod scan;
 

@@ -265,6 +265,8 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
     Ok(())
 }
 
+type ProgrammeRow<'a> = (String, &'a str, &'a str, String, &'a str, &'a str, String, &'a str);
+
 fn program(agenda: &DemoAgenda, event: &store::EventContext) -> Result<Vec<SessionWrite>, AppError> {
     let local = |t: i64| {
         jiff::Timestamp::from_second(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(event.window.zone.clone())
@@ -272,8 +274,8 @@ fn program(agenda: &DemoAgenda, event: &store::EventContext) -> Result<Vec<Sessi
     let day1 = local(event.window.starts_at).date().to_string();
     let day2 = local(event.window.ends_at).date().to_string();
     let speaker = |i: usize| agenda.speakers[i % agenda.speakers.len()].0;
-    let mut rows: Vec<(String, &str, &str, String, &str, &str, String, &str)> = Vec::new();
     // (day, start, end, title, track, room, speakers, capacity)
+    let mut rows: Vec<ProgrammeRow> = Vec::new();
     rows.push((
         day1.clone(),
         "09:00",

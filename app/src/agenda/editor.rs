@@ -98,7 +98,6 @@ pub async fn load_agenda_editor(slug: String) -> Result<AgendaEditor, AppError> 
 }
 
 /// Creates a session (`session_id` empty) or changes one.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_session")]
 pub async fn save_session(
     csrf: String,

@@ -5,6 +5,8 @@
 pub mod csv_io;
 #[cfg(feature = "ssr")]
 pub mod demo;
+// Server functions take one argument per field of their form (plain form posts need that).
+#[allow(clippy::too_many_arguments)]
 mod editor;
 #[cfg(feature = "ssr")]
 pub mod http;

@@ -68,8 +68,11 @@ pub async fn event_context(db: &Db, slug: &str) -> Result<EventContext, AppError
 /// every personal-agenda choice, so they are not cached but read on each request.
 #[derive(Debug, Default)]
 pub struct AgendaCache {
-    events: Mutex<HashMap<i64, (i64, Arc<Vec<StoredSession>>)>>,
+    /// Event id → (agenda version, its sessions).
+    events: Mutex<HashMap<i64, CachedAgenda>>,
 }
+
+type CachedAgenda = (i64, Arc<Vec<StoredSession>>);
 
 /// Every session of the event, as `sessions` returns them, through the cache.
 pub async fn sessions_cached(

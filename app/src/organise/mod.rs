@@ -42,7 +42,6 @@ pub struct EventForm {
 }
 
 /// Changes the event's details (organisers of its cluster and admins).
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_event_details")]
 pub async fn save_event_details(
     csrf: String,
