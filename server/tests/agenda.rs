@@ -68,6 +68,8 @@ async fn the_demo_agendas_are_realistic(backend: Backend) {
 async fn agenda_pages_filter_and_show_local_times(backend: Backend) {
     let app = app_or_skip!(backend);
     let browser = app.browser();
+    let (_, html) = browser.page("/events/heidelberg-2027").await;
+    assert!(html.contains("24 sessions with 12 speakers in 3 tracks"), "the event page summarises its programme");
     let (status, html) = browser.page("/events/heidelberg-2027/agenda").await;
     assert_eq!(status, 200);
     let all = html.matches("data-session=").count();

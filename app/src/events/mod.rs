@@ -87,6 +87,15 @@ pub struct EventDetail {
     pub time_zone: String,
     pub languages: Vec<String>,
     pub map_link: String,
+    /// The programme at a glance: number of sessions and speakers, and the tracks.
+    pub programme: Programme,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Programme {
+    pub sessions: usize,
+    pub speakers: usize,
+    pub tracks: Vec<String>,
 }
 
 #[server(endpoint = "list_events")]
@@ -98,5 +107,20 @@ pub async fn list_events() -> Result<Vec<EventCard>, AppError> {
 #[server(endpoint = "event_detail")]
 pub async fn fetch_event(slug: String) -> Result<EventDetail, AppError> {
     let state = crate::backend::state::app_state()?;
-    crate::backend::error::reply(store::event_detail(&state.db, &slug).await)
+    crate::backend::error::reply(
+        async {
+            let mut detail = store::event_detail(&state.db, &slug).await?;
+            let event = crate::agenda::store::event_context(&state.db, &slug).await?;
+            let sessions = crate::agenda::store::sessions_cached(&state.db, &state.agendas, &event).await?;
+            let mut tracks: Vec<String> = sessions.iter().filter_map(|s| s.card.track.clone()).collect();
+            tracks.sort();
+            tracks.dedup();
+            let mut speakers: Vec<i64> = sessions.iter().flat_map(|s| s.card.speakers.iter().map(|sp| sp.id)).collect();
+            speakers.sort_unstable();
+            speakers.dedup();
+            detail.programme = Programme { sessions: sessions.len(), speakers: speakers.len(), tracks };
+            Ok(detail)
+        }
+        .await,
+    )
 }

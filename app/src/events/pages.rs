@@ -89,6 +89,20 @@ pub fn EventPage() -> impl IntoView {
                     <dt>"Languages"</dt>
                     <dd>{event.languages.iter().map(|l| language_name(l)).collect::<Vec<_>>().join(", ")}</dd>
                 </dl>
+                {(event.programme.sessions > 0).then(|| view! {
+                    <section class="programme" aria-labelledby="programme-heading">
+                        <h2 id="programme-heading">"Programme"</h2>
+                        <p>
+                            {format!(
+                                "{} sessions with {} speakers in {} tracks: {}.",
+                                event.programme.sessions,
+                                event.programme.speakers,
+                                event.programme.tracks.len(),
+                                event.programme.tracks.join(", ")
+                            )}
+                        </p>
+                    </section>
+                })}
                 <p class="actions">
                     <A href=format!("/events/{}/agenda", card.slug) attr:class="button">"See the agenda"</A>
                     " "

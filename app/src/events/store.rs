@@ -79,6 +79,7 @@ impl EventRow {
             time_zone: self.time_zone,
             languages: self.languages.split(',').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect(),
             map_link: format!("https://www.openstreetmap.org/search?query={query}"),
+            programme: Default::default(),
         })
     }
 }
