@@ -7,7 +7,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
 run: setup
 	./scripts/build-site.sh
-	LEPTOS_SITE_ROOT=$(or $(LEPTOS_SITE_ROOT),$(TARGET_DIR)/site) $(TARGET_DIR)/debug/server serve
+	EXX_DEMO=true LEPTOS_SITE_ROOT=$(or $(LEPTOS_SITE_ROOT),$(TARGET_DIR)/site) $(TARGET_DIR)/debug/server serve
 
 test:
 	./scripts/test.sh

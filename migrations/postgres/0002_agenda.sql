@@ -1,4 +1,6 @@
 -- Agendas: tracks, rooms, speakers, sessions, and each attendee's personal agenda.
+-- Ids appear in addresses and calendar UIDs, so SQLite must never reuse one (autoincrement), as
+-- PostgreSQL's identity columns never do.
 
 -- Every agenda change of an event first bumps this counter: the row lock serialises concurrent
 -- edits of one event, so the room and speaker overlap checks that follow cannot race.

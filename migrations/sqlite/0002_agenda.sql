@@ -1,11 +1,13 @@
 -- Agendas: tracks, rooms, speakers, sessions, and each attendee's personal agenda.
+-- Ids appear in addresses and calendar UIDs, so SQLite must never reuse one (autoincrement), as
+-- PostgreSQL's identity columns never do.
 
 -- Every agenda change of an event first bumps this counter: the row lock serialises concurrent
 -- edits of one event, so the room and speaker overlap checks that follow cannot race.
 alter table events add column agenda_version integer not null default 0;
 
 create table tracks (
-    id integer primary key,
+    id integer primary key autoincrement,
     event_id integer not null references events (id) on delete cascade,
     name text not null,
     position integer not null default 0,
@@ -13,7 +15,7 @@ create table tracks (
 );
 
 create table rooms (
-    id integer primary key,
+    id integer primary key autoincrement,
     event_id integer not null references events (id) on delete cascade,
     name text not null,
     capacity integer,
@@ -22,7 +24,7 @@ create table rooms (
 );
 
 create table speakers (
-    id integer primary key,
+    id integer primary key autoincrement,
     event_id integer not null references events (id) on delete cascade,
     name text not null,
     organisation text not null default '',
@@ -32,7 +34,7 @@ create table speakers (
 );
 
 create table agenda_sessions (
-    id integer primary key,
+    id integer primary key autoincrement,
     event_id integer not null references events (id) on delete cascade,
     track_id integer references tracks (id) on delete set null,
     room_id integer references rooms (id) on delete set null,

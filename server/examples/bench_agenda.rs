@@ -30,6 +30,7 @@ async fn main() {
 
     let mut config = server::Cli::from_environment();
     config.database_url = database_url.clone();
+    config.demo = true;
     let state = server::build_state(&config).await.expect("start the server");
 
     // Fill the agenda up to 300 sessions: 45-minute slots in extra rooms, so nothing clashes.

@@ -51,8 +51,10 @@ pub struct Config {
     /// Address people use to reach the site, for links in mail (default: http://<site-addr>).
     #[arg(long, env = "PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Load the demo series into an empty database at start-up.
-    #[arg(long, env = "EXX_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Load the demo series (with its published demo passwords) into an empty database at
+    /// start-up. Off by default so that no deployment gets the demo accounts by accident;
+    /// `make run` turns it on.
+    #[arg(long, env = "EXX_DEMO", default_value_t = false, action = clap::ArgAction::Set)]
     pub demo: bool,
     /// Log filter, in tracing's `RUST_LOG` syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn,tower_http=info")]

@@ -11,7 +11,10 @@ use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
-use tower_http::trace::TraceLayer;
+use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+
+/// The largest request body a server function accepts.
+pub const SERVER_FN_BODY_LIMIT: usize = 3 * 1024 * 1024;
 
 pub use config::{Cli, Command, Config};
 
@@ -58,7 +61,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(move |req| {
                 let state = fn_state.clone();
                 leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
-            }),
+            })
+            // Server functions read their whole body into memory: cap it (the largest form is
+            // an agenda CSV of at most 2 MB).
+            .layer(RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT)),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             {

@@ -533,7 +533,65 @@ async fn organisers_edit_event_details(backend: Backend) {
     );
 }
 
+async fn organisers_rename_and_remove_speakers_rooms_and_tracks(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let before = session_count(&app).await;
+    let view = agenda(&organiser, HEIDELBERG).await; // fills the agenda cache
+    let liquid = session_id_titled(&view, "Liquid biopsy");
+    let editor = organiser.call("agenda_editor", &[("slug", HEIDELBERG)]).await.body;
+    let jan = editor["speakers"].as_array().unwrap().iter().find(|s| s["name"] == "Jan de Wit").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let other = editor["speakers"].as_array().unwrap().iter().find(|s| s["name"] != "Jan de Wit").unwrap()["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = jan.to_string();
+
+    let taken = organiser
+        .submit(
+            "update_speaker",
+            &[("slug", HEIDELBERG), ("speaker_id", &id), ("name", &other), ("organisation", ""), ("bio", "")],
+        )
+        .await;
+    assert_eq!(taken.error_field().as_deref(), Some("speaker_name"), "{taken:?}");
+    let renamed = organiser
+        .submit(
+            "update_speaker",
+            &[
+                ("slug", HEIDELBERG),
+                ("speaker_id", &id),
+                ("name", "Jan De Wit-Peeters"),
+                ("organisation", "KU Leuven"),
+                ("bio", "Biomarker scientist."),
+            ],
+        )
+        .await;
+    assert!(renamed.ok(), "{renamed:?}");
+    let view = agenda(&organiser, HEIDELBERG).await;
+    let card = view["sessions"].as_array().unwrap().iter().find(|s| s["id"] == liquid).unwrap();
+    assert_eq!(card["speakers"][0]["name"], "Jan De Wit-Peeters", "pages show the change at once");
+
+    let removed =
+        organiser.submit("remove_agenda_item", &[("slug", HEIDELBERG), ("kind", "room"), ("name", "Hall Rhine")]).await;
+    assert!(removed.ok(), "{removed:?}");
+    let view = agenda(&organiser, HEIDELBERG).await;
+    let card = view["sessions"].as_array().unwrap().iter().find(|s| s["id"] == liquid).unwrap();
+    assert!(card["room"].is_null(), "the session stays, without its room");
+    let gone =
+        organiser.submit("remove_agenda_item", &[("slug", HEIDELBERG), ("kind", "room"), ("name", "Hall Rhine")]).await;
+    assert_eq!(gone.status, 404);
+    assert_eq!(session_count(&app).await, before);
+    let attendee = signed_in(&app, "attendee@eventxchange.test").await;
+    let refused = attendee
+        .submit("remove_agenda_item", &[("slug", HEIDELBERG), ("kind", "track"), ("name", "Clinical translation")])
+        .await;
+    assert_eq!(refused.status, 403);
+}
+
 on_both_backends!(
+    organisers_rename_and_remove_speakers_rooms_and_tracks,
     organisers_edit_event_details,
     speaker_photos_are_checked_resized_and_served,
     the_demo_agendas_are_realistic,

@@ -4,10 +4,17 @@
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
+use tokio::sync::Semaphore;
+
 use crate::backend::error::internal;
 use crate::error::AppError;
 
+/// Each hash takes about 19 MiB and a core for tens of milliseconds: a burst of sign-ins waits
+/// here instead of exhausting memory.
+static HASHING: Semaphore = Semaphore::const_new(4);
+
 pub async fn hash(password: String) -> Result<String, AppError> {
+    let _permit = HASHING.acquire().await.map_err(|e| internal("password hashing", e))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -21,6 +28,7 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 /// Checks a password against a stored hash. With no stored hash (unknown account) it still
 /// spends the time of one verification, so response times do not reveal which emails exist.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    let _permit = HASHING.acquire().await.map_err(|e| internal("password hashing", e))?;
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DECOY_HASH.to_string());
         let parsed = PasswordHash::new(&stored).map_err(|e| internal("stored password hash", e))?;

@@ -174,8 +174,14 @@ impl DisplayName {
 /// another site ("open redirect").
 pub fn safe_next_path(next: Option<&str>) -> String {
     match next.map(str::trim) {
+        // Printable ASCII only: browsers drop tabs and newlines, so `/<TAB>/evil.example` would
+        // become `//evil.example`, and a newline cannot go into a Location header at all.
         Some(path)
-            if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://") =>
+            if path.starts_with('/')
+                && path.bytes().all(|b| (0x21..=0x7e).contains(&b))
+                && !path[1..].starts_with('/')
+                && !path.contains('\\')
+                && !path.contains("://") =>
         {
             path.to_string()
         }
@@ -246,5 +252,8 @@ mod tests {
         assert_eq!(safe_next_path(Some("https://evil.example")), "/account");
         assert_eq!(safe_next_path(Some("/\\evil.example")), "/account");
         assert_eq!(safe_next_path(None), "/account");
+        assert_eq!(safe_next_path(Some("/\t/evil.example")), "/account");
+        assert_eq!(safe_next_path(Some("/\nx")), "/account");
+        assert_eq!(safe_next_path(Some("/events?day=2027-03-16&track=AI")), "/events?day=2027-03-16&track=AI");
     }
 }

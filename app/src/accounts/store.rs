@@ -19,17 +19,25 @@ struct Credentials {
     password_hash: String,
 }
 
-/// Checks an email and password; refuses after too many recent failures for the address.
+/// Checks an email and password; refuses after too many recent attempts for the address.
+/// The attempt is recorded before the password is checked, so simultaneous guesses count
+/// against the limit too; a successful sign-in clears the address's record.
 pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<i64, AppError> {
     let email = EmailAddress::parse(email)?;
-    let since = now() - WINDOW_SECONDS;
-    let failures: i64 =
+    let at = now();
+    db_run!(db, |pool| sqlx::query("insert into sign_in_failures (email, at) values ($1, $2)")
+        .bind(email.as_str())
+        .bind(at)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    let attempts: i64 =
         db_run!(db, |pool| sqlx::query_scalar("select count(*) from sign_in_failures where email = $1 and at > $2")
             .bind(email.as_str())
-            .bind(since)
+            .bind(at - WINDOW_SECONDS)
             .fetch_one(pool)
             .await)?;
-    if failures >= MAX_FAILED_SIGN_INS {
+    if attempts > MAX_FAILED_SIGN_INS {
         return Err(AppError::TooManyAttempts);
     }
     let found: Option<Credentials> =
@@ -47,15 +55,7 @@ pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<i64, A
                 .map(|done| done.rows_affected()))?;
             Ok(credentials.id)
         }
-        _ => {
-            db_run!(db, |pool| sqlx::query("insert into sign_in_failures (email, at) values ($1, $2)")
-                .bind(email.as_str())
-                .bind(now())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected()))?;
-            Err(AppError::invalid("password", "The email address or the password is not right."))
-        }
+        _ => Err(AppError::invalid("password", "The email address or the password is not right.")),
     }
 }
 
@@ -208,6 +208,12 @@ pub async fn finish_password_reset(db: &Db, token: &str, password: &NewPassword)
             .execute(&mut *tx)
             .await?;
         sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        // Other links sent to the same person stop working too.
+        sqlx::query("update password_resets set used_at = $1 where user_id = $2 and used_at is null")
+            .bind(at)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     })

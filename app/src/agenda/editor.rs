@@ -10,7 +10,7 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{SessionCard, SpeakerRef};
+use super::{SessionCard, SpeakerProfile};
 use crate::await_view;
 use crate::components::{action_error, field_message, CsrfField, Field, FormAlert};
 use crate::error::AppError;
@@ -34,9 +34,7 @@ pub struct AgendaEditor {
     pub days: Vec<String>,
     pub tracks: Vec<String>,
     pub rooms: Vec<(String, Option<i64>)>,
-    pub speakers: Vec<SpeakerRef>,
-    /// Speakers with a photo.
-    pub with_photo: Vec<i64>,
+    pub speakers: Vec<SpeakerProfile>,
     pub sessions: Vec<EditorSession>,
 }
 
@@ -88,8 +86,7 @@ pub async fn load_agenda_editor(slug: String) -> Result<AgendaEditor, AppError> 
                 days,
                 tracks: vocabulary.tracks,
                 rooms: vocabulary.rooms,
-                speakers: vocabulary.speakers,
-                with_photo: vocabulary.with_photo,
+                speakers: vocabulary.speakers.into_iter().map(SpeakerProfile::from).collect(),
                 sessions,
             })
         }
@@ -198,6 +195,56 @@ pub async fn add_agenda_item(
     )
 }
 
+/// Changes a speaker's details.
+#[server(endpoint = "update_speaker")]
+pub async fn update_speaker(
+    csrf: String,
+    slug: String,
+    speaker_id: i64,
+    name: String,
+    organisation: String,
+    bio: String,
+) -> Result<String, AppError> {
+    crate::backend::error::reply(
+        async move {
+            crate::backend::auth::check_csrf(&csrf)?;
+            let (state, event) = organiser_event(&slug).await?;
+            let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+            if name.is_empty() || name.chars().count() > 120 {
+                return Err(AppError::invalid("speaker_name", "Give a name of 1 to 120 characters."));
+            }
+            if bio.chars().count() > 2000 {
+                return Err(AppError::invalid("bio", "A biography can have at most 2000 characters."));
+            }
+            super::store::update_speaker(&state.db, event.id, speaker_id, &name, organisation.trim(), bio.trim())
+                .await?;
+            Ok(format!("Saved {name}."))
+        }
+        .await,
+    )
+}
+
+/// Removes a track, room or speaker (`kind`) by name; its sessions stay.
+#[server(endpoint = "remove_agenda_item")]
+pub async fn remove_agenda_item(csrf: String, slug: String, kind: String, name: String) -> Result<String, AppError> {
+    use super::store::{self, AgendaItem};
+    crate::backend::error::reply(
+        async move {
+            crate::backend::auth::check_csrf(&csrf)?;
+            let (state, event) = organiser_event(&slug).await?;
+            let item = match kind.as_str() {
+                "track" => AgendaItem::Track,
+                "room" => AgendaItem::Room,
+                "speaker" => AgendaItem::Speaker,
+                _ => return Err(AppError::invalid("kind", "Remove a track, a room or a speaker.")),
+            };
+            store::remove_item(&state.db, event.id, item, &name).await?;
+            Ok(format!("Removed {name}."))
+        }
+        .await,
+    )
+}
+
 /// Imports sessions from CSV text: all rows, or none when any row is wrong.
 #[server(endpoint = "import_agenda")]
 pub async fn import_agenda(csrf: String, slug: String, csv: String) -> Result<String, AppError> {
@@ -243,6 +290,21 @@ pub async fn import_agenda(csrf: String, slug: String, csv: String) -> Result<St
     )
 }
 
+/// The Remove button of a track, room or speaker.
+#[component]
+fn RemoveItem(slug: String, kind: &'static str, name: String, action: ServerAction<RemoveAgendaItem>) -> impl IntoView {
+    let label = format!("Remove {name}");
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <CsrfField />
+            <input type="hidden" name="slug" value=slug />
+            <input type="hidden" name="kind" value=kind />
+            <input type="hidden" name="name" value=name />
+            <button type="submit" class="link-button" aria-label=label>"Remove"</button>
+        </ActionForm>
+    }
+}
+
 /// `/organise/{slug}/agenda`
 #[component]
 pub fn AgendaEditorPage() -> impl IntoView {
@@ -253,6 +315,8 @@ pub fn AgendaEditorPage() -> impl IntoView {
     let delete = ServerAction::<DeleteSession>::new();
     let add = ServerAction::<AddAgendaItem>::new();
     let import = ServerAction::<ImportAgenda>::new();
+    let remove = ServerAction::<RemoveAgendaItem>::new();
+    let edit_speaker = ServerAction::<UpdateSpeaker>::new();
     let editor = Resource::new(
         // The session being edited (`?edit=`) is part of the key, so following an Edit link
         // re-renders the form with that session's values.
@@ -264,6 +328,9 @@ pub fn AgendaEditorPage() -> impl IntoView {
                 delete.version().get(),
                 add.version().get(),
                 import.version().get(),
+                remove.version().get(),
+                edit_speaker.version().get(),
+                query.read().get("speaker"),
             )
         },
         |(slug, ..)| load_agenda_editor(slug),
@@ -272,6 +339,8 @@ pub fn AgendaEditorPage() -> impl IntoView {
     let add_error = action_error(add);
     let import_error = action_error(import);
     let delete_error = action_error(delete);
+    let remove_error = action_error(remove);
+    let speaker_error = action_error(edit_speaker);
     await_view!(editor, |editor| {
         let slug = editor.slug.clone();
         let editing_id: Option<i64> = query.read_untracked().get("edit").and_then(|id| id.parse().ok());
@@ -336,19 +405,27 @@ pub fn AgendaEditorPage() -> impl IntoView {
                 }
             })
             .collect_view();
-        let tracks_line = format!("Tracks: {}", editor.tracks.join(", "));
-        let rooms_line = format!(
-            "Rooms: {}",
-            editor
-                .rooms
-                .iter()
-                .map(|(r, c)| match c {
+        let track_items = editor
+            .tracks
+            .iter()
+            .map(|t| view! { <li>{t.clone()} " " <RemoveItem slug=slug.clone() kind="track" name=t.clone() action=remove /></li> })
+            .collect_view();
+        let room_items = editor
+            .rooms
+            .iter()
+            .map(|(r, c)| {
+                let label = match c {
                     Some(c) => format!("{r} ({c} seats)"),
                     None => r.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+                };
+                view! { <li>{label} " " <RemoveItem slug=slug.clone() kind="room" name=r.clone() action=remove /></li> }
+            })
+            .collect_view();
+        let editing_speaker: Option<SpeakerProfile> = query
+            .read_untracked()
+            .get("speaker")
+            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| editor.speakers.iter().find(|s| s.id == id).cloned());
         let session_count = format!("Sessions ({})", editor.sessions.len());
         let photo_saved = query.read_untracked().get("photo").is_some();
         let photo_error = query.read_untracked().get("photo_error");
@@ -357,7 +434,7 @@ pub fn AgendaEditorPage() -> impl IntoView {
             .iter()
             .map(|sp| {
                 let upload = format!("/organise/{slug}/speakers/{}/photo", sp.id);
-                let has_photo = editor.with_photo.contains(&sp.id);
+                let has_photo = sp.has_photo;
                 let photo_src = format!("/events/{slug}/speakers/{}/photo.jpg", sp.id);
                 let label = format!("New photo of {}", sp.name);
                 let input_id = format!("photo-{}", sp.id);
@@ -366,6 +443,10 @@ pub fn AgendaEditorPage() -> impl IntoView {
                         <td>{sp.name.clone()}</td>
                         <td>{sp.organisation.clone()}</td>
                         <td>{has_photo.then(|| view! { <img src=photo_src alt="" width="48" height="48" class="thumb" /> })}</td>
+                        <td class="actions">
+                            <a href=format!("/organise/{slug}/agenda?speaker={}#speakers", sp.id)>"Edit"</a>
+                            <RemoveItem slug=slug.clone() kind="speaker" name=sp.name.clone() action=remove />
+                        </td>
                         <td>
                             <form method="post" action=upload enctype="multipart/form-data" class="inline-form">
                                 <CsrfField />
@@ -378,8 +459,8 @@ pub fn AgendaEditorPage() -> impl IntoView {
                 }
             })
             .collect_view();
-        let (s1, s2, s3, s4, s5, s6) =
-            (slug.clone(), slug.clone(), slug.clone(), slug.clone(), slug.clone(), slug.clone());
+        let (s1, s2, s3, s4, s5, s6, s7) =
+            (slug.clone(), slug.clone(), slug.clone(), slug.clone(), slug.clone(), slug.clone(), slug.clone());
         let save_fields: &'static [&'static str] =
             &["title", "abstract_text", "day", "start", "end", "track", "room", "speakers", "capacity", "theme"];
         view! {
@@ -459,8 +540,13 @@ pub fn AgendaEditorPage() -> impl IntoView {
 
             <section aria-labelledby="items-heading">
                 <h2 id="items-heading">"Tracks, rooms and speakers"</h2>
-                <p>{tracks_line}</p>
-                <p>{rooms_line}</p>
+                {move || remove.value().get().and_then(Result::ok).map(|m| view! { <p class="alert success" role="status">{m}</p> })}
+                <FormAlert error=remove_error />
+                <p class="hint">"Removing a track, room or speaker keeps its sessions, without it."</p>
+                <h3>"Tracks"</h3>
+                <ul class="items">{track_items}</ul>
+                <h3>"Rooms"</h3>
+                <ul class="items">{room_items}</ul>
                 {move || add.value().get().and_then(Result::ok).map(|m| view! { <p class="alert success" role="status">{m}</p> })}
                 <FormAlert error=add_error fields=&["track_name", "room_name", "room_capacity", "speaker_name"] />
                 <div class="item-forms">
@@ -498,9 +584,22 @@ pub fn AgendaEditorPage() -> impl IntoView {
                 <h2 id="speakers-heading">"Speaker photos"</h2>
                 <p class="hint">"PNG, JPEG or WebP, at most 5 MB. Photos are scaled to 400 pixels and stored without their metadata."</p>
                 {photo_saved.then(|| view! { <p class="alert success" role="status">"Photo saved."</p> })}
+                {move || edit_speaker.value().get().and_then(Result::ok).map(|m| view! { <p class="alert success" role="status">{m}</p> })}
+                {editing_speaker.map(|sp| view! {
+                    <ActionForm action=edit_speaker attr:class="stacked" attr:novalidate=true>
+                        <CsrfField />
+                        <input type="hidden" name="slug" value=s7.clone() />
+                        <input type="hidden" name="speaker_id" value=sp.id />
+                        <FormAlert error=speaker_error fields=&["speaker_name"] />
+                        <Field label="Speaker's name" name="name" value=sp.name.clone() error=field_message(speaker_error, "speaker_name") />
+                        <Field label="Organisation" name="organisation" required=false value=sp.organisation.clone() error=Signal::derive(|| None::<String>) />
+                        <Field label="Short bio" name="bio" required=false value=sp.bio.clone() error=field_message(speaker_error, "bio") />
+                        <button type="submit">"Save speaker"</button>
+                    </ActionForm>
+                })}
                 {photo_error.map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
                 <table class="data">
-                    <thead><tr><th scope="col">"Speaker"</th><th scope="col">"Organisation"</th><th scope="col">"Photo"</th><th scope="col">"Upload"</th></tr></thead>
+                    <thead><tr><th scope="col">"Speaker"</th><th scope="col">"Organisation"</th><th scope="col">"Photo"</th><th scope="col">"Actions"</th><th scope="col">"Upload"</th></tr></thead>
                     <tbody>{speaker_rows}</tbody>
                 </table>
             </section>

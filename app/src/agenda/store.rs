@@ -309,9 +309,7 @@ pub async fn remove_from_personal_agenda(db: &Db, user_id: i64, session_id: i64)
 pub struct AgendaVocabulary {
     pub tracks: Vec<String>,
     pub rooms: Vec<(String, Option<i64>)>,
-    pub speakers: Vec<SpeakerRef>,
-    /// Speakers that have a photo.
-    pub with_photo: Vec<i64>,
+    pub speakers: Vec<SpeakerRow>,
 }
 
 pub async fn vocabulary(db: &Db, event_id: i64) -> Result<AgendaVocabulary, AppError> {
@@ -325,18 +323,18 @@ pub async fn vocabulary(db: &Db, event_id: i64) -> Result<AgendaVocabulary, AppE
             .bind(event_id)
             .fetch_all(pool)
             .await)?;
-    let rows = db_run!(db, |pool| sqlx::query_as::<_, (i64, String, String, bool)>(
-        "select id, name, organisation, photo is not null from speakers where event_id = $1 order by name"
+    let speakers = db_run!(db, |pool| {
+        sqlx::query_as(
+        "select id, name, organisation, bio, photo is not null as has_photo from speakers where event_id = $1 order by name"
     )
     .bind(event_id)
     .fetch_all(pool)
-    .await)?;
-    let with_photo = rows.iter().filter(|r| r.3).map(|r| r.0).collect();
-    let speakers = rows.into_iter().map(|(id, name, organisation, _)| SpeakerRef { id, name, organisation }).collect();
-    Ok(AgendaVocabulary { tracks, rooms, speakers, with_photo })
+    .await
+    })?;
+    Ok(AgendaVocabulary { tracks, rooms, speakers })
 }
 
-#[derive(FromRow)]
+#[derive(Clone, Debug, FromRow)]
 pub struct SpeakerRow {
     pub id: i64,
     pub name: String,
@@ -386,11 +384,15 @@ pub async fn write_sessions(
     let whole = |e: sqlx::Error| vec![(0usize, AppError::from(e))];
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await.map_err(whole)?;
-        sqlx::query("update events set agenda_version = agenda_version + 1 where id = $1")
-            .bind(event.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(whole)?;
+        // The event's dates as they are now, under the lock: they may have changed since the
+        // drafts were parsed.
+        let (opens, closes): (i64, i64) = sqlx::query_as(
+            "update events set agenda_version = agenda_version + 1 where id = $1 returning starts_at, ends_at",
+        )
+        .bind(event.id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(whole)?;
         // Everything already on the agenda, as the clash check needs it.
         let rows: Vec<(i64, String, Option<String>, i64, i64)> = sqlx::query_as(
             "select s.id, s.title, r.name, s.starts_at, s.ends_at
@@ -429,6 +431,9 @@ pub async fn write_sessions(
                     if !booked.iter().any(|b| b.session_id == id) {
                         return Err(AppError::invalid("id", format!("There is no session {id} in this event.")));
                     }
+                }
+                if draft.starts_at < opens || draft.ends_at > closes {
+                    return Err(AppError::invalid("start", "The event's dates have changed: this is outside them now."));
                 }
                 rules::check_clashes(draft, write.id, &booked, &event.window.zone)?;
                 let track_id = match &draft.track {
@@ -538,10 +543,12 @@ pub async fn write_sessions(
                                 format!("{taken} people already chose this session; the capacity cannot go below that (asked: {capacity})."),
                             ));
                         }
-                        sqlx::query(
+                        // The seat condition repeats the check above inside the update, for a seat
+                        // taken meanwhile.
+                        let changed = sqlx::query(
                             "update agenda_sessions set track_id = $1, room_id = $2, title = $3, abstract = $4, theme = $5,
                                     starts_at = $6, ends_at = $7, capacity = $8, revision = revision + 1
-                              where id = $9",
+                              where id = $9 and ($8 is null or seats_taken <= $8)",
                         )
                         .bind(track_id)
                         .bind(room_id)
@@ -553,7 +560,14 @@ pub async fn write_sessions(
                         .bind(draft.capacity)
                         .bind(id)
                         .execute(&mut *tx)
-                        .await?;
+                        .await?
+                        .rows_affected();
+                        if changed == 0 {
+                            return Err(AppError::invalid(
+                                "capacity",
+                                "More people have chosen this session meanwhile than the new capacity allows.",
+                            ));
+                        }
                         sqlx::query("delete from session_speakers where session_id = $1").bind(id).execute(&mut *tx).await?;
                         id
                     }
@@ -713,4 +727,81 @@ pub async fn speaker_photo(db: &Db, event_id: i64, speaker_id: i64) -> Result<Op
             .fetch_optional(pool)
             .await)?;
     Ok(photo.flatten())
+}
+
+/// Changes a speaker's name, organisation and biography.
+pub async fn update_speaker(
+    db: &Db,
+    event_id: i64,
+    speaker_id: i64,
+    name: &str,
+    organisation: &str,
+    bio: &str,
+) -> Result<(), AppError> {
+    let result: Result<u64, sqlx::Error> = db_run!(db, |pool| async {
+        let mut tx = pool.begin_write().await?;
+        // Session cards show speaker names: the cached agenda must be read afresh.
+        sqlx::query("update events set agenda_version = agenda_version + 1 where id = $1")
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?;
+        let changed =
+            sqlx::query("update speakers set name = $1, organisation = $2, bio = $3 where event_id = $4 and id = $5")
+                .bind(name)
+                .bind(organisation)
+                .bind(bio)
+                .bind(event_id)
+                .bind(speaker_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        tx.commit().await?;
+        Ok(changed)
+    }
+    .await);
+    match result {
+        Ok(0) => Err(AppError::NotFound("This speaker".into())),
+        Ok(_) => Ok(()),
+        Err(e)
+            if crate::backend::error::violates(&e, "speakers_event_name_key", "speakers.event_id, speakers.name") =>
+        {
+            Err(AppError::invalid("speaker_name", "This event already has a speaker with that name."))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What an organiser can remove from an agenda besides sessions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgendaItem {
+    /// Its sessions stay, without a track.
+    Track,
+    /// Its sessions stay, without a room.
+    Room,
+    /// Its sessions stay, without this speaker.
+    Speaker,
+}
+
+/// Removes a track, room or speaker of the event, by name.
+pub async fn remove_item(db: &Db, event_id: i64, item: AgendaItem, name: &str) -> Result<(), AppError> {
+    let sql = match item {
+        AgendaItem::Track => "delete from tracks where event_id = $1 and name = $2",
+        AgendaItem::Room => "delete from rooms where event_id = $1 and name = $2",
+        AgendaItem::Speaker => "delete from speakers where event_id = $1 and name = $2",
+    };
+    let removed: u64 = db_run!(db, |pool| async {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("update events set agenda_version = agenda_version + 1 where id = $1")
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?;
+        let removed = sqlx::query(sql).bind(event_id).bind(name).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok::<u64, sqlx::Error>(removed)
+    }
+    .await)?;
+    if removed == 0 {
+        return Err(AppError::NotFound(format!("“{name}”")));
+    }
+    Ok(())
 }
