@@ -174,11 +174,12 @@ impl DisplayName {
 /// another site ("open redirect").
 pub fn safe_next_path(next: Option<&str>) -> String {
     match next.map(str::trim) {
-        // Printable ASCII only: browsers drop tabs and newlines, so `/<TAB>/evil.example` would
-        // become `//evil.example`, and a newline cannot go into a Location header at all.
+        // Printable ASCII and spaces only: browsers drop tabs and newlines inside addresses, so
+        // `/<TAB>/evil.example` would become `//evil.example`, and a newline cannot go into a
+        // Location header at all. (Inner spaces are kept; browsers encode them.)
         Some(path)
             if path.starts_with('/')
-                && path.bytes().all(|b| (0x21..=0x7e).contains(&b))
+                && path.bytes().all(|b| (0x20..=0x7e).contains(&b))
                 && !path[1..].starts_with('/')
                 && !path.contains('\\')
                 && !path.contains("://") =>
@@ -254,6 +255,9 @@ mod tests {
         assert_eq!(safe_next_path(None), "/account");
         assert_eq!(safe_next_path(Some("/\t/evil.example")), "/account");
         assert_eq!(safe_next_path(Some("/\nx")), "/account");
-        assert_eq!(safe_next_path(Some("/events?day=2027-03-16&track=AI")), "/events?day=2027-03-16&track=AI");
+        assert_eq!(
+            safe_next_path(Some("/events?day=2027-03-16&track=AI in health")),
+            "/events?day=2027-03-16&track=AI in health"
+        );
     }
 }

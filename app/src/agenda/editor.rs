@@ -38,23 +38,12 @@ pub struct AgendaEditor {
     pub sessions: Vec<EditorSession>,
 }
 
-#[cfg(feature = "ssr")]
-async fn organiser_event(slug: &str) -> Result<(crate::backend::AppState, super::store::EventContext), AppError> {
-    let principal = crate::backend::auth::require_principal().await?;
-    let state = crate::backend::state::app_state()?;
-    let event = super::store::event_context(&state.db, slug).await?;
-    if !principal.may_organise(event.cluster_id) {
-        return Err(AppError::Forbidden);
-    }
-    Ok((state, event))
-}
-
 #[server(endpoint = "agenda_editor")]
 pub async fn load_agenda_editor(slug: String) -> Result<AgendaEditor, AppError> {
     use super::store;
     crate::backend::error::reply(
         async move {
-            let (state, event) = organiser_event(&slug).await?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
             let zone = event.window.zone.clone();
             let local =
                 |t: i64| jiff::Timestamp::from_second(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(zone.clone());
@@ -116,7 +105,7 @@ pub async fn save_session(
     crate::backend::error::reply(
         async move {
             crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = organiser_event(&slug).await?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
             let id = match session_id.trim() {
                 "" => None,
                 text => Some(text.parse::<i64>().map_err(|_| AppError::invalid("session_id", "Unknown session."))?),
@@ -148,7 +137,7 @@ pub async fn delete_session(csrf: String, slug: String, session_id: i64) -> Resu
     crate::backend::error::reply(
         async move {
             crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = organiser_event(&slug).await?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
             super::store::delete_session(&state.db, &event, session_id).await
         }
         .await,
@@ -169,7 +158,7 @@ pub async fn add_agenda_item(
     crate::backend::error::reply(
         async move {
             crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = organiser_event(&slug).await?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
             let field = format!("{kind}_name");
             let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
             if name.is_empty() || name.chars().count() > 120 {
@@ -208,7 +197,7 @@ pub async fn update_speaker(
     crate::backend::error::reply(
         async move {
             crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = organiser_event(&slug).await?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
             let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
             if name.is_empty() || name.chars().count() > 120 {
                 return Err(AppError::invalid("speaker_name", "Give a name of 1 to 120 characters."));
@@ -231,7 +220,7 @@ pub async fn remove_agenda_item(csrf: String, slug: String, kind: String, name: 
     crate::backend::error::reply(
         async move {
             crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = organiser_event(&slug).await?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
             let item = match kind.as_str() {
                 "track" => AgendaItem::Track,
                 "room" => AgendaItem::Room,
@@ -253,7 +242,7 @@ pub async fn import_agenda(csrf: String, slug: String, csv: String) -> Result<St
     crate::backend::error::reply(
         async move {
             crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = organiser_event(&slug).await?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
             if csv.len() > 2_000_000 {
                 return Err(AppError::invalid("csv", "The file is too large (at most 2 MB)."));
             }

@@ -41,6 +41,21 @@ pub struct EventForm {
     pub time_zone: String,
 }
 
+/// The application state and the event, when the signed-in person may organise it; used by
+/// every organiser server function.
+#[cfg(feature = "ssr")]
+pub async fn organiser_event(
+    slug: &str,
+) -> Result<(crate::backend::AppState, crate::agenda::store::EventContext), AppError> {
+    let principal = crate::backend::auth::require_principal().await?;
+    let state = crate::backend::state::app_state()?;
+    let event = crate::agenda::store::event_context(&state.db, slug).await?;
+    if !principal.may_organise(event.cluster_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((state, event))
+}
+
 /// Changes the event's details (organisers of its cluster and admins).
 #[server(endpoint = "save_event_details")]
 pub async fn save_event_details(
@@ -57,19 +72,13 @@ pub async fn save_event_details(
     last_day: String,
     closes: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+    use crate::backend::{auth, error::reply};
     use crate::events::{store as events, when};
     reply(
         async move {
             auth::check_csrf(&csrf)?;
-            let principal = auth::require_principal().await?;
-            let state = app_state()?;
-            let scope = events::event_scope(&state.db, &slug).await?;
-            if !principal.may_organise(scope.cluster_id) {
-                return Err(AppError::Forbidden);
-            }
-            let detail = events::event_detail(&state.db, &slug).await?;
-            let zone = when::zone(&detail.time_zone).ok_or(AppError::Internal)?;
+            let (state, event) = organiser_event(&slug).await?;
+            let zone = event.window.zone.clone();
             let text = |field: &str, value: &str, max: usize, required: bool| {
                 let value = value.trim().replace("\r\n", "\n");
                 if required && value.is_empty() {
@@ -124,18 +133,12 @@ pub async fn save_event_details(
 #[server(endpoint = "organiser_overview")]
 pub async fn load_organiser_overview(slug: String) -> Result<OrganiserOverview, AppError> {
     use crate::accounts::{store as accounts, Role};
-    use crate::backend::{auth, error::reply, state::app_state};
+    use crate::backend::error::reply;
     use crate::events::store as events;
     reply(
         async move {
-            let principal = auth::require_principal().await?;
-            let state = app_state()?;
-            let scope = events::event_scope(&state.db, &slug).await?;
-            if !principal.may_organise(scope.cluster_id) {
-                return Err(AppError::Forbidden);
-            }
+            let (state, context) = organiser_event(&slug).await?;
             let detail = events::event_detail(&state.db, &slug).await?;
-            let context = crate::agenda::store::event_context(&state.db, &slug).await?;
             let local = |t: i64| {
                 jiff::Timestamp::from_second(t)
                     .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
@@ -156,7 +159,7 @@ pub async fn load_organiser_overview(slug: String) -> Result<OrganiserOverview, 
                 time_zone: detail.time_zone.clone(),
             };
             let title = detail.card.title;
-            let team = accounts::event_team(&state.db, scope.cluster_id, scope.event_id)
+            let team = accounts::event_team(&state.db, context.cluster_id, context.id)
                 .await?
                 .into_iter()
                 .map(|row| TeamMember {
