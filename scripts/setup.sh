@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building (and, with `--test`, testing) the site needs, skipping whatever is already
-# present so that a warm machine passes through in seconds. Everything comes from crates.io, the npm
-# registry or Debian packages: no step downloads a prebuilt binary from anywhere else.
+# present so that a warm machine passes through in seconds. Everything comes from the cargo, npm and
+# pip package registries or Debian packages: no step downloads a prebuilt binary from elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
