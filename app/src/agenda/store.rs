@@ -761,13 +761,13 @@ pub async fn update_speaker(
     .await);
     match result {
         Ok(0) => Err(AppError::NotFound("This speaker".into())),
-        Ok(_) => Ok(()),
-        Err(e)
-            if crate::backend::error::violates(&e, "speakers_event_name_key", "speakers.event_id, speakers.name") =>
-        {
-            Err(AppError::invalid("speaker_name", "This event already has a speaker with that name."))
-        }
-        Err(e) => Err(e.into()),
+        other => duplicate_as_field(
+            other,
+            "speakers_event_name_key",
+            "speakers.event_id, speakers.name",
+            "speaker_name",
+            "This event already has a speaker with that name.",
+        ),
     }
 }
 
