@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones behind them.
 #   make run    install what is missing, build, and serve the demo series on http://127.0.0.1:3000
 #   make test   the whole suite: unit, integration on SQLite and PostgreSQL, end-to-end in Chromium
-.PHONY: run test build setup lint fmt clean bench-agenda
+.PHONY: run test build setup lint fmt clean bench-agenda bench-registration
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
@@ -29,6 +29,9 @@ fmt:
 # Benchmarks print figures; they are not tests and never fail on timing.
 bench-agenda:
 	cargo run --release -p server --example bench_agenda
+
+bench-registration:
+	cargo run --release -p server --example bench_registration
 
 clean:
 	cargo clean

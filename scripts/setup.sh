@@ -41,10 +41,11 @@ npm_install .
 
 if $want_test; then
   npm_install end2end
-  # The independent checkers in the shared tools folder (calendar files) need these.
-  if ! python3 -c 'import icalendar' 2>/dev/null; then
-    say "installing the Python icalendar package for the calendar validator"
-    python3 -m pip install -q 'icalendar>=6'
+  # The calendar validator among the independent checkers needs icalendar; the integration
+  # tests start a real SMTP listener with aiosmtpd.
+  if ! python3 -c "import icalendar, aiosmtpd" 2>/dev/null; then
+    say "installing the Python packages icalendar and aiosmtpd"
+    python3 -m pip install -q 'icalendar>=6' 'aiosmtpd>=1.4'
   fi
   if ! command -v chromium >/dev/null; then
     say "installing Debian's chromium for the end-to-end tests"

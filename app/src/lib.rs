@@ -15,11 +15,15 @@ pub mod events;
 #[allow(clippy::too_many_arguments)]
 pub mod organise;
 pub mod scan;
+#[allow(clippy::too_many_arguments)]
+pub mod tickets;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "ssr")]
 pub mod calendar;
+#[cfg(feature = "ssr")]
+pub mod payments;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -70,7 +74,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events/:slug/agenda") view=agenda::AgendaPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/sessions/:id") view=agenda::SessionPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/speakers/:id") view=agenda::SpeakerPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/register") view=tickets::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/register/review") view=tickets::ReviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:id") view=tickets::TicketPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug/agenda") view=agenda::AgendaEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/registrations") view=tickets::RegistrationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/tickets") view=tickets::TicketSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=accounts::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=accounts::SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/password/forgot") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />

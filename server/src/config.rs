@@ -56,6 +56,26 @@ pub struct Config {
     /// `make run` turns it on.
     #[arg(long, env = "EXX_DEMO", default_value_t = false, action = clap::ArgAction::Set)]
     pub demo: bool,
+    /// Stripe secret API key (`sk_…`). Without it, paid tickets are shown as unavailable.
+    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true)]
+    pub stripe_secret_key: Option<String>,
+    /// Signing secret of the Stripe webhook endpoint (`whsec_…`), for
+    /// `<public URL>/api/v1/stripe/webhook`.
+    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub stripe_webhook_secret: Option<String>,
+    /// Another Stripe API address (a local fake in tests); default Stripe's own.
+    #[arg(long, env = "STRIPE_API_BASE")]
+    pub stripe_api_base: Option<String>,
+    /// Where mail is delivered: `smtp://host:port`, `smtp://user:pass@host:587?tls=required` or
+    /// `smtps://user:pass@host`. Without it, mail stays in the outbox at `/admin/outbox`.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of every mail.
+    #[arg(long, env = "MAIL_FROM", default_value = "EventXchange <no-reply@eventxchange.invalid>")]
+    pub mail_from: String,
+    /// Seconds before the first retry of an undelivered mail; each further retry waits twice as long.
+    #[arg(long, env = "MAIL_RETRY_SECONDS", default_value_t = 30)]
+    pub mail_retry_seconds: u64,
     /// Log filter, in tracing's `RUST_LOG` syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn,tower_http=info")]
     pub log: String,
@@ -96,6 +116,10 @@ impl std::fmt::Debug for Config {
             .field("site_pkg_dir", &self.site_pkg_dir)
             .field("public_url", &self.public_url())
             .field("demo", &self.demo)
+            .field("stripe", &self.stripe_secret_key.as_ref().map(|_| "configured"))
+            .field("stripe_api_base", &self.stripe_api_base)
+            .field("smtp", &self.smtp_url.as_ref().map(|_| "configured"))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -110,6 +134,19 @@ mod tests {
         let shown = format!("{:?}", cli.config);
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("db.internal/exx"));
+        let cli = Cli::parse_from([
+            "server",
+            "--stripe-secret-key",
+            "sk_live_hunter3",
+            "--stripe-webhook-secret",
+            "whsec_hunter4",
+            "--smtp-url",
+            "smtps://mailer:hunter5@smtp.example",
+        ]);
+        let shown = format!("{:?}", cli.config);
+        for secret in ["hunter3", "hunter4", "hunter5"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod health;
 
 use std::sync::{Arc, OnceLock};
 
-use app::backend::{auth, demo, AppState, Db, Settings};
+use app::backend::{auth, demo, mail, AppState, Db, Settings};
 use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
@@ -31,11 +31,38 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         .site_addr(config.site_addr)
         .build();
     let public_url = config.public_url();
+    let payments = match (&config.stripe_secret_key, &config.stripe_webhook_secret) {
+        (Some(key), Some(secret)) => Some(Arc::new(
+            app::payments::Payments::new(key, secret, config.stripe_api_base.as_deref())
+                .map_err(StartError::Settings)?,
+        )),
+        (None, None) => None,
+        _ => {
+            return Err(StartError::Settings(
+                "set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or neither".to_string(),
+            ))
+        }
+    };
+    if let Some(smtp_url) = &config.smtp_url {
+        let settings = mail::MailSettings {
+            smtp_url: smtp_url.clone(),
+            from: config
+                .mail_from
+                .parse()
+                .map_err(|e| StartError::Settings(format!("MAIL_FROM is not a mail address: {e}")))?,
+            retry_base: std::time::Duration::from_secs(config.mail_retry_seconds.max(1)),
+            poll_every: std::time::Duration::from_millis(500),
+        };
+        mail::spawn_delivery(db.clone(), Arc::new(settings)).map_err(StartError::Settings)?;
+    } else {
+        tracing::info!("no SMTP_URL: mail stays in the outbox (/admin/outbox)");
+    }
     Ok(AppState {
         leptos_options,
         db,
         settings: Arc::new(Settings { secure_cookies: public_url.starts_with("https://"), public_url }),
         agendas: Arc::default(),
+        payments,
     })
 }
 
@@ -52,6 +79,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .merge(app::agenda::http::router())
+        .merge(app::tickets::http::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -87,6 +115,8 @@ pub enum StartError {
     Demo(app::error::AppError),
     #[error("could not listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Settings(String),
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
 }

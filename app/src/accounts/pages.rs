@@ -190,6 +190,7 @@ pub fn AccountPage() -> impl IntoView {
                         <li><A href=format!("/scan/{slug}")>{format!("Scanner for {title}")}</A></li>
                     }).collect_view()}</ul>
                 })}
+                <crate::tickets::MyTickets />
                 <crate::agenda::MyAgenda />
                 <p><A href="/">"Browse the EventXchange events"</A></p>
             </section>

@@ -178,6 +178,7 @@ pub async fn start_password_reset(db: &Db, public_url: &str, email: &EmailAddres
                  Choose a new password here within the next hour:\n\n{link}\n\n\
                  If you did not ask for this, ignore this message; your password stays as it is.\n"
             ),
+            attachment: None,
         },
     )
     .await

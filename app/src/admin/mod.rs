@@ -26,6 +26,9 @@ pub struct OutboxMessage {
     pub body_text: String,
     pub queued: String,
     pub sent: bool,
+    /// Sent, or why not yet.
+    pub delivery: String,
+    pub attachment: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -121,6 +124,14 @@ pub async fn admin_outbox() -> Result<Vec<OutboxMessage>, AppError> {
                     body_text: m.body_text,
                     queued: crate::events::when::day_and_time(m.created_at, &utc),
                     sent: m.sent_at.is_some(),
+                    delivery: match (m.sent_at, m.attempts, m.last_error) {
+                        (Some(_), attempts, _) => format!("sent (attempt {attempts})"),
+                        (None, 0, _) => "not sent".to_string(),
+                        (None, attempts, error) => {
+                            format!("not sent yet: {attempts} attempts, last error: {}", error.unwrap_or_default())
+                        }
+                    },
+                    attachment: m.attachment_name,
                 })
                 .collect())
         }
@@ -191,7 +202,8 @@ pub fn OutboxPage() -> impl IntoView {
                     {messages.into_iter().map(|m| view! {
                         <li class="mail" data-recipient=m.recipient.clone()>
                             <p><strong>{m.subject}</strong></p>
-                            <p class="hint">{format!("To {} · queued {} · {}", m.recipient, m.queued, if m.sent { "sent" } else { "not sent" })}</p>
+                            <p class="hint">{format!("To {} · queued {} · {}", m.recipient, m.queued, m.delivery)}</p>
+                            {m.attachment.map(|a| view! { <p class="hint">{format!("Attached: {a}")}</p> })}
                             <pre>{m.body_text}</pre>
                         </li>
                     }).collect_view()}

@@ -112,9 +112,14 @@ fn calendar_file(name: &str, body: String) -> Response {
 }
 
 async fn event_calendar(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
-    let detail = crate::events::store::event_detail(&state.db, &slug).await?;
-    let event = store::event_context(&state.db, &slug).await?;
-    let url = format!("{}/events/{slug}", state.settings.public_url);
+    Ok(calendar_file(&slug, event_ics(&state.db, &state.settings.public_url, &slug).await?))
+}
+
+/// The event as a calendar file: the download, and the attachment of ticket confirmations.
+pub async fn event_ics(db: &crate::backend::Db, public_url: &str, slug: &str) -> Result<String, AppError> {
+    let detail = crate::events::store::event_detail(db, slug).await?;
+    let event = store::event_context(db, slug).await?;
+    let url = format!("{public_url}/events/{slug}");
     let entry = CalendarEntry {
         uid: format!("event-{slug}@eventxchange.celis"),
         starts_at: event.window.starts_at,
@@ -126,7 +131,7 @@ async fn event_calendar(State(state): State<AppState>, Path(slug): Path<String>)
         sequence: 0,
         stamped_at: now(),
     };
-    Ok(calendar_file(&slug, calendar::publish(&event.title, &[entry])))
+    Ok(calendar::publish(&event.title, &[entry]))
 }
 
 async fn session_calendar(

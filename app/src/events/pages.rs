@@ -108,6 +108,7 @@ pub fn EventPage() -> impl IntoView {
                     " "
                     <a class="button secondary" href=format!("/events/{}/calendar.ics", card.slug)>"Add to calendar (.ics)"</a>
                 </p>
+                <crate::tickets::TicketOffers slug=card.slug.clone() />
                 <section class="description">
                     {event.description.split("\n\n").map(|p| view! { <p>{p.to_string()}</p> }).collect_view()}
                 </section>

@@ -195,6 +195,10 @@ pub fn OrganiserHomePage() -> impl IntoView {
             <p>
                 <A href=format!("/organise/{}/agenda", overview.slug) attr:class="button">"Edit the agenda"</A>
                 " "
+                <A href=format!("/organise/{}/registrations", overview.slug) attr:class="button">"Registrations"</A>
+                " "
+                <A href=format!("/organise/{}/tickets", overview.slug) attr:class="button secondary">"Ticket types and vouchers"</A>
+                " "
                 <A href=format!("/events/{}", overview.slug)>"See the public event page"</A>
             </p>
             <h2>"Event team"</h2>

@@ -2,6 +2,9 @@
 //! chosen backend, and drives it over HTTP like a browser would (cookies included).
 #![allow(dead_code)]
 
+pub mod smtp;
+pub mod stripe;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
@@ -132,6 +135,12 @@ pub fn config_for(url: &str) -> Config {
         site_pkg_dir: "pkg".into(),
         public_url: Some("http://eventxchange.test".into()),
         demo: true,
+        stripe_secret_key: None,
+        stripe_webhook_secret: None,
+        stripe_api_base: None,
+        smtp_url: None,
+        mail_from: "EventXchange <no-reply@eventxchange.test>".into(),
+        mail_retry_seconds: 1,
         log: "warn".into(),
     }
 }
@@ -144,7 +153,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(database_url: &str) -> TestServer {
-        let state = server::build_state(&config_for(database_url)).await.expect("build state");
+        TestServer::start_with(config_for(database_url)).await
+    }
+
+    pub async fn start_with(config: Config) -> TestServer {
+        let state = server::build_state(&config).await.expect("build state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = server::router(state.clone());
@@ -170,8 +183,53 @@ impl TestApp {
         Some(TestApp { server, database })
     }
 
+    /// A server whose configuration the test adjusts (Stripe, SMTP, …).
+    pub async fn spawn_configured(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let database = TestDatabase::create(backend).await?;
+        let mut config = config_for(&database.url);
+        adjust(&mut config);
+        let server = TestServer::start_with(config).await;
+        Some(TestApp { server, database })
+    }
+
     pub fn base(&self) -> &str {
         &self.server.base
+    }
+
+    /// A browser signed in as this user, by a session made directly in the database (no
+    /// password hashing: tests that need hundreds of people stay fast).
+    pub async fn browser_as(&self, user_id: i64) -> Browser {
+        let token = app::backend::random_token();
+        let now = app::backend::now();
+        app::db_run!(self.db(), |pool| sqlx::query(
+            "insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)"
+        )
+        .bind(app::backend::token_hash(&token))
+        .bind(user_id)
+        .bind(now)
+        .bind(now + 3600)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .expect("session"));
+        let browser = self.browser();
+        let url = reqwest::Url::parse(&browser.base).unwrap();
+        browser.jar.add_cookie_str(&format!("exx_session={token}; Path=/"), &url);
+        browser
+    }
+
+    /// Creates an attendee account directly in the database; returns its id.
+    pub async fn attendee(&self, email: &str, name: &str) -> i64 {
+        app::db_run!(self.db(), |pool| sqlx::query_scalar(
+            "insert into users (email, display_name, password_hash, role, created_at)
+             values ($1, $2, 'no password: signed in by the tests', 'attendee', $3) returning id"
+        )
+        .bind(email)
+        .bind(name)
+        .bind(app::backend::now())
+        .fetch_one(pool)
+        .await
+        .expect("attendee"))
     }
 
     pub fn db(&self) -> &Db {

@@ -1,0 +1,105 @@
+//! Demo tickets for each demo event: a free member ticket, a paid non-member ticket (unavailable
+//! until Stripe is configured), hidden speaker and staff tickets, and the codes that open them.
+
+use super::rules::{Eligibility, Visibility, VoucherEffect};
+use super::store::{self, TicketTypeDraft, VoucherDraft};
+use crate::backend::{now, Db};
+use crate::error::AppError;
+
+const SLUGS: [(&str, &str); 4] = [
+    ("heidelberg-2027", "BIORN"),
+    ("leuven-2027", "SMARTHUB"),
+    ("copenhagen-2027", "BIOPEOPLE"),
+    ("tartu-2027", "TARTU"),
+];
+
+pub async fn seed(db: &Db) -> Result<(), AppError> {
+    let opened = now() - 86_400;
+    for (slug, cluster) in SLUGS {
+        let event = match crate::agenda::store::event_context(db, slug).await {
+            Ok(event) => event,
+            Err(AppError::NotFound(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        if !store::ticket_types(db, event.id).await?.is_empty() {
+            continue;
+        }
+        let closes = event.window.starts_at;
+        let kinds = [
+            (
+                "Member ticket",
+                "For members of a partnership cluster: verified accounts, or with your cluster's membership code.",
+                0,
+                150,
+                Visibility::Public,
+                Eligibility::Members,
+            ),
+            (
+                "Non-member ticket",
+                "Full conference access including lunch and the B2B meetings.",
+                29_000,
+                100,
+                Visibility::Public,
+                Eligibility::Anyone,
+            ),
+            ("Speaker ticket", "For invited speakers.", 0, 40, Visibility::Hidden, Eligibility::Invited),
+            (
+                "Staff ticket",
+                "For the organising team and volunteers.",
+                0,
+                20,
+                Visibility::Hidden,
+                Eligibility::Invited,
+            ),
+        ];
+        let mut ids = Vec::new();
+        for (name, description, price_cents, capacity, visibility, eligibility) in kinds {
+            let draft = TicketTypeDraft {
+                name: name.into(),
+                description: description.into(),
+                price_cents,
+                capacity,
+                sales_start: opened,
+                sales_end: closes,
+                visibility,
+                eligibility,
+            };
+            ids.push(store::save_ticket_type(db, event.id, None, &draft).await?);
+        }
+        let city = slug.split('-').next().unwrap_or(slug).to_uppercase();
+        let codes = [
+            (
+                format!("{cluster}-MEMBER"),
+                VoucherEffect::Unlock,
+                Some(ids[0]),
+                0,
+                1000,
+                "Membership code of the cluster",
+            ),
+            (format!("SPEAKER-{city}"), VoucherEffect::Unlock, Some(ids[2]), 0, 50, "Invitation for speakers"),
+            (format!("STAFF-{city}"), VoucherEffect::Unlock, Some(ids[3]), 0, 20, "Invitation for staff"),
+            (
+                "EARLYCAREER".to_string(),
+                VoucherEffect::Discount,
+                Some(ids[1]),
+                50,
+                25,
+                "Half price for early-career researchers",
+            ),
+        ];
+        for (code, effect, ticket_type_id, percent_off, max_uses, note) in codes {
+            let draft = VoucherDraft {
+                code,
+                effect,
+                ticket_type_id,
+                percent_off,
+                max_uses,
+                valid_from: opened,
+                valid_until: closes,
+                note: note.into(),
+            };
+            store::create_voucher(db, event.id, &draft).await?;
+        }
+    }
+    Ok(())
+}

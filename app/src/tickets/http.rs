@@ -1,0 +1,116 @@
+//! Ticket routes that are not pages: the organiser's registration export and Stripe's webhook.
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+
+use super::{rules::format_money, store};
+use crate::backend::{auth, AppState};
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/organise/{slug}/registrations.csv", get(registrations_csv))
+        .route("/api/v1/stripe/webhook", post(crate::payments::webhook::receive))
+}
+
+async fn registrations_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let principal = match auth::cookie_value(&headers, auth::SESSION_COOKIE) {
+        Some(token) => auth::principal_for_token(&state.db, &token).await?,
+        None => None,
+    }
+    .ok_or(AppError::SignInRequired)?;
+    let event = crate::agenda::store::event_context(&state.db, &slug).await?;
+    if !principal.may_organise(event.cluster_id) {
+        return Err(AppError::Forbidden);
+    }
+    let rows = store::registrations(&state.db, event.id, "", None).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write = |out: &mut csv::Writer<Vec<u8>>, record: &[String]| {
+        out.write_record(record).map_err(|e| crate::backend::error::internal("registrations csv", e))
+    };
+    write(
+        &mut out,
+        &[
+            "ticket",
+            "status",
+            "ticket_type",
+            "price",
+            "name",
+            "email",
+            "organisation",
+            "organisation_type",
+            "cluster",
+            "country",
+            "role",
+            "themes",
+            "offers",
+            "seeks",
+            "directory",
+            "registered_at",
+            "voucher",
+        ]
+        .map(String::from),
+    )?;
+    for t in rows {
+        let registered = jiff::Timestamp::from_second(t.created_at).unwrap_or_default().to_string();
+        write(
+            &mut out,
+            &[
+                t.id.to_string(),
+                t.status.clone(),
+                t.ticket_type.clone(),
+                format_money(t.price_cents, &t.currency),
+                spreadsheet_safe(&t.attendee_name),
+                spreadsheet_safe(&t.email),
+                spreadsheet_safe(&t.organisation),
+                t.organisation_type.clone(),
+                t.cluster_name.clone().unwrap_or_default(),
+                spreadsheet_safe(&t.country),
+                spreadsheet_safe(&t.job_role),
+                t.themes.clone(),
+                spreadsheet_safe(&t.offers),
+                spreadsheet_safe(&t.seeks),
+                if t.directory_consent { "yes" } else { "no" }.to_string(),
+                registered,
+                t.voucher_code.clone().unwrap_or_default(),
+            ],
+        )?;
+    }
+    let body = out.into_inner().map_err(|e| crate::backend::error::internal("registrations csv", e))?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-registrations.csv\"")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Attendees type these fields; a leading `=`, `+`, `-` or `@` would make a spreadsheet run
+/// it as a formula, so such values get a leading apostrophe.
+fn spreadsheet_safe(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(super::spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::spreadsheet_safe("Ana"), "Ana");
+    }
+}

@@ -1,0 +1,648 @@
+//! Queries of registration and tickets (server only). The invariants live here and in the
+//! schema: a seat is taken by `seats_taken = seats_taken + 1 … where seats_taken < capacity` and a
+//! voucher use by the same pattern, both inside the transaction that inserts the ticket, and the
+//! partial unique index `tickets_one_per_person` refuses a second live ticket. Whatever fails,
+//! the transaction is dropped and nothing of the registration remains.
+
+use sqlx::FromRow;
+
+use super::rules::{
+    self, AttendeeProfile, Eligibility, TicketStatus, TicketTypeFacts, Visibility, VoucherEffect, VoucherFacts,
+};
+use crate::backend::db::WriteTransaction;
+use crate::backend::error::{internal, violates};
+use crate::backend::mail::OutgoingMail;
+use crate::backend::{now, Db};
+use crate::error::AppError;
+use crate::{db_run, enqueue_mail};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct TicketTypeRow {
+    pub id: i64,
+    pub event_id: i64,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub capacity: i64,
+    pub seats_taken: i64,
+    pub sales_start: i64,
+    pub sales_end: i64,
+    pub visibility: String,
+    pub eligibility: String,
+    pub position: i64,
+}
+
+impl TicketTypeRow {
+    pub fn visibility(&self) -> Visibility {
+        Visibility::parse(&self.visibility).unwrap_or(Visibility::Hidden)
+    }
+
+    pub fn eligibility(&self) -> Eligibility {
+        Eligibility::parse(&self.eligibility).unwrap_or(Eligibility::Invited)
+    }
+
+    pub fn facts(&self) -> TicketTypeFacts {
+        TicketTypeFacts {
+            id: self.id,
+            price_cents: self.price_cents,
+            capacity: self.capacity,
+            seats_taken: self.seats_taken,
+            sales_start: self.sales_start,
+            sales_end: self.sales_end,
+            visibility: self.visibility(),
+            eligibility: self.eligibility(),
+        }
+    }
+}
+
+const TICKET_TYPE_COLUMNS: &str = "id, event_id, name, description, price_cents, currency, capacity, seats_taken,
+     sales_start, sales_end, visibility, eligibility, position";
+
+pub async fn ticket_types(db: &Db, event_id: i64) -> Result<Vec<TicketTypeRow>, AppError> {
+    let sql = format!("select {TICKET_TYPE_COLUMNS} from ticket_types where event_id = $1 order by position, id");
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(event_id).fetch_all(pool).await)?)
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct VoucherRow {
+    pub id: i64,
+    pub event_id: i64,
+    pub code: String,
+    pub effect: String,
+    pub ticket_type_id: Option<i64>,
+    pub percent_off: i64,
+    pub max_uses: i64,
+    pub times_used: i64,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    pub note: String,
+}
+
+impl VoucherRow {
+    pub fn facts(&self) -> VoucherFacts {
+        VoucherFacts {
+            effect: VoucherEffect::parse(&self.effect).unwrap_or(VoucherEffect::Discount),
+            ticket_type_id: self.ticket_type_id,
+            percent_off: self.percent_off,
+            max_uses: self.max_uses,
+            times_used: self.times_used,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+        }
+    }
+}
+
+const VOUCHER_COLUMNS: &str =
+    "select id, event_id, code, effect, ticket_type_id, percent_off, max_uses, times_used, valid_from, valid_until, note
+       from vouchers";
+
+pub async fn voucher(db: &Db, event_id: i64, code: &str) -> Result<Option<VoucherRow>, AppError> {
+    let sql = format!("{VOUCHER_COLUMNS} where event_id = $1 and code = $2");
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(event_id)
+        .bind(rules::normalise_code(code))
+        .fetch_optional(pool)
+        .await)?)
+}
+
+pub async fn vouchers(db: &Db, event_id: i64) -> Result<Vec<VoucherRow>, AppError> {
+    let sql = format!("{VOUCHER_COLUMNS} where event_id = $1 order by code");
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(event_id).fetch_all(pool).await)?)
+}
+
+/// What a person filled in before reviewing.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub ticket_type_id: i64,
+    pub voucher_code: Option<String>,
+    pub profile: AttendeeProfile,
+}
+
+pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> Result<(), AppError> {
+    let profile = serde_json::to_string(&draft.profile).map_err(|e| internal("draft", e))?;
+    db_run!(db, |pool| sqlx::query(
+        "insert into registration_drafts (user_id, event_id, ticket_type_id, voucher_code, profile, updated_at)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict (user_id, event_id) do update set ticket_type_id = excluded.ticket_type_id,
+            voucher_code = excluded.voucher_code, profile = excluded.profile, updated_at = excluded.updated_at"
+    )
+    .bind(user_id)
+    .bind(event_id)
+    .bind(draft.ticket_type_id)
+    .bind(&draft.voucher_code)
+    .bind(profile)
+    .bind(now())
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn draft(db: &Db, user_id: i64, event_id: i64) -> Result<Option<Draft>, AppError> {
+    let row: Option<(i64, Option<String>, String)> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "select ticket_type_id, voucher_code, profile from registration_drafts where user_id = $1 and event_id = $2"
+    )
+    .bind(user_id)
+    .bind(event_id)
+    .fetch_optional(pool)
+    .await
+    })?;
+    row.map(|(ticket_type_id, voucher_code, profile)| {
+        let profile = serde_json::from_str(&profile).map_err(|e| internal("draft profile", e))?;
+        Ok(Draft { ticket_type_id, voucher_code, profile })
+    })
+    .transpose()
+}
+
+/// The most recent profile someone registered with, to fill the next registration form.
+pub async fn last_profile(db: &Db, user_id: i64) -> Result<Option<AttendeeProfile>, AppError> {
+    let row: Option<TicketRow> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TICKET_SELECT} where t.user_id = $1 order by t.id desc limit 1"
+    )))
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(|r| r.profile()))
+}
+
+/// Who is registering, for what.
+pub struct Registration<'a> {
+    pub event_id: i64,
+    pub user_id: i64,
+    pub email: &'a str,
+    pub verified_member: bool,
+    pub draft: &'a Draft,
+    /// The confirmation mail, for a ticket that is confirmed at once (free).
+    pub confirmation: &'a (dyn Fn(&TicketRow) -> OutgoingMail + Send + Sync),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registered {
+    pub ticket_id: i64,
+    pub price_cents: i64,
+    pub currency: String,
+    pub status: TicketStatus,
+}
+
+/// Takes a seat (and a voucher use) and creates the ticket, all or nothing. A free ticket is
+/// confirmed at once and its confirmation queued in the same transaction; a paid one is held
+/// (`pending`) until the payment is confirmed.
+pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppError> {
+    let at = now();
+    let profile = &r.draft.profile;
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let ticket_type: Option<TicketTypeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {TICKET_TYPE_COLUMNS} from ticket_types where id = $1 and event_id = $2"
+        )))
+        .bind(r.draft.ticket_type_id)
+        .bind(r.event_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let ticket_type = ticket_type.ok_or_else(|| AppError::invalid("ticket_type", "Choose one of the tickets."))?;
+        let voucher: Option<VoucherRow> = match &r.draft.voucher_code {
+            Some(code) => {
+                let found: Option<VoucherRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("{VOUCHER_COLUMNS} where event_id = $1 and code = $2")))
+                        .bind(r.event_id)
+                        .bind(rules::normalise_code(code))
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                Some(found.ok_or_else(|| AppError::invalid("voucher", "This code is not known for this event."))?)
+            }
+            None => None,
+        };
+        let price =
+            rules::admit(&ticket_type.facts(), voucher.as_ref().map(|v| v.facts()).as_ref(), r.verified_member, at)?;
+        let seated = sqlx::query(
+            "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity",
+        )
+        .bind(ticket_type.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if seated == 0 {
+            return Err(rules::sold_out());
+        }
+        if let Some(v) = &voucher {
+            let used =
+                sqlx::query("update vouchers set times_used = times_used + 1 where id = $1 and times_used < max_uses")
+                    .bind(v.id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            if used == 0 {
+                return Err(AppError::invalid("voucher", "This code has been used up."));
+            }
+        }
+        let status = if price == 0 { TicketStatus::Confirmed } else { TicketStatus::Pending };
+        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "insert into tickets (event_id, ticket_type_id, user_id, voucher_id, status, price_cents, currency,
+                                  attendee_name, email, organisation, organisation_type, cluster_id, country, job_role,
+                                  themes, offers, seeks, directory_consent, terms_accepted_at, created_at, confirmed_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                     (select id from clusters where code = $12), $13, $14, $15, $16, $17, $18, $19, $19, $20)
+             returning id",
+        )
+        .bind(r.event_id)
+        .bind(ticket_type.id)
+        .bind(r.user_id)
+        .bind(voucher.as_ref().map(|v| v.id))
+        .bind(status.code())
+        .bind(price)
+        .bind(&ticket_type.currency)
+        .bind(&profile.attendee_name)
+        .bind(r.email)
+        .bind(&profile.organisation)
+        .bind(profile.organisation_type.code())
+        .bind(&profile.cluster)
+        .bind(&profile.country)
+        .bind(&profile.job_role)
+        .bind(profile.theme_codes())
+        .bind(&profile.offers)
+        .bind(&profile.seeks)
+        .bind(profile.directory_consent)
+        .bind(at)
+        .bind((status == TicketStatus::Confirmed).then_some(at))
+        .fetch_one(&mut *tx)
+        .await;
+        let ticket_id = match inserted {
+            Ok(id) => id,
+            Err(err) if violates(&err, "tickets_one_per_person", "tickets.event_id, tickets.user_id") => {
+                return Err(rules::already_registered())
+            }
+            Err(err) => return Err(err.into()),
+        };
+        if status == TicketStatus::Confirmed {
+            let row = crate::ticket_in_tx!(&mut *tx, ticket_id).await?;
+            enqueue_mail!(&mut *tx, &(r.confirmation)(&row)).await?;
+        }
+        sqlx::query("delete from registration_drafts where user_id = $1 and event_id = $2")
+            .bind(r.user_id)
+            .bind(r.event_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Registered { ticket_id, price_cents: price, currency: ticket_type.currency, status })
+    })
+}
+
+/// Records the open Checkout Session of a held ticket.
+pub async fn attach_checkout(
+    db: &Db,
+    ticket_id: i64,
+    session_id: &str,
+    url: &str,
+    expires_at: i64,
+) -> Result<(), AppError> {
+    db_run!(db, |pool| sqlx::query(
+        "update tickets set checkout_session_id = $1, checkout_url = $2, hold_expires_at = $3
+          where id = $4 and status = 'pending'"
+    )
+    .bind(session_id)
+    .bind(url)
+    .bind(expires_at)
+    .bind(ticket_id)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// Ends a live ticket (held or confirmed) and gives its seat and voucher use back, inside the
+/// caller's transaction. Returns false when the ticket was not in one of `from` any more, so a
+/// repeated or late request changes nothing.
+#[macro_export]
+macro_rules! release_ticket {
+    ($tx:expr, $ticket_id:expr, $from:expr, $to:expr, $at:expr) => {
+        async {
+            let from: &[&str] = $from;
+            let sql = format!(
+                "update tickets set status = $1, cancelled_at = $2 where id = $3 and status in ({}) returning ticket_type_id, voucher_id",
+                from.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+            );
+            let released: Option<(i64, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind($to)
+                .bind($at)
+                .bind($ticket_id)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            let Some((ticket_type_id, voucher_id)) = released else { return Ok::<bool, sqlx::Error>(false) };
+            sqlx::query("update ticket_types set seats_taken = seats_taken - 1 where id = $1")
+                .bind(ticket_type_id)
+                .execute(&mut *$tx)
+                .await?;
+            if let Some(voucher_id) = voucher_id {
+                sqlx::query("update vouchers set times_used = times_used - 1 where id = $1 and times_used > 0")
+                    .bind(voucher_id)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            Ok(true)
+        }
+    };
+}
+
+/// Gives a held seat back when its checkout could not even be started.
+pub async fn abandon_hold(db: &Db, ticket_id: i64) -> Result<(), AppError> {
+    let at = now();
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        release_ticket!(tx, ticket_id, &["pending"], TicketStatus::Expired.code(), at).await?;
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    })
+}
+
+/// The holder cancels a confirmed free ticket; the cancellation mail is queued with it.
+pub async fn cancel(db: &Db, ticket_id: i64, mail: &OutgoingMail) -> Result<bool, AppError> {
+    let at = now();
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let done = release_ticket!(tx, ticket_id, &["confirmed"], TicketStatus::Cancelled.code(), at).await?;
+        if done {
+            enqueue_mail!(&mut *tx, mail).await?;
+        }
+        tx.commit().await?;
+        Ok::<bool, AppError>(done)
+    })
+}
+
+pub async fn mark_refund_requested(db: &Db, ticket_id: i64) -> Result<(), AppError> {
+    db_run!(db, |pool| sqlx::query("update tickets set refund_requested_at = $1 where id = $2")
+        .bind(now())
+        .bind(ticket_id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct TicketRow {
+    pub id: i64,
+    pub event_id: i64,
+    pub event_slug: String,
+    pub event_title: String,
+    pub event_starts_at: i64,
+    pub ticket_type_id: i64,
+    pub ticket_type: String,
+    pub user_id: i64,
+    pub status: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub attendee_name: String,
+    pub email: String,
+    pub organisation: String,
+    pub organisation_type: String,
+    pub cluster_code: Option<String>,
+    pub cluster_name: Option<String>,
+    pub country: String,
+    pub job_role: String,
+    pub themes: String,
+    pub offers: String,
+    pub seeks: String,
+    pub directory_consent: bool,
+    pub checkout_url: Option<String>,
+    pub payment_intent_id: Option<String>,
+    pub hold_expires_at: Option<i64>,
+    pub created_at: i64,
+    pub confirmed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub refund_requested_at: Option<i64>,
+    pub voucher_code: Option<String>,
+}
+
+impl TicketRow {
+    pub fn status(&self) -> TicketStatus {
+        TicketStatus::parse(&self.status).unwrap_or(TicketStatus::Cancelled)
+    }
+
+    pub fn profile(&self) -> AttendeeProfile {
+        AttendeeProfile {
+            attendee_name: self.attendee_name.clone(),
+            organisation: self.organisation.clone(),
+            organisation_type: rules::OrganisationType::parse(&self.organisation_type)
+                .unwrap_or(rules::OrganisationType::Sme),
+            cluster: self.cluster_code.clone(),
+            country: self.country.clone(),
+            job_role: self.job_role.clone(),
+            themes: self.themes.split(',').filter_map(crate::events::Theme::parse).collect(),
+            offers: self.offers.clone(),
+            seeks: self.seeks.clone(),
+            directory_consent: self.directory_consent,
+        }
+    }
+}
+
+pub const TICKET_SELECT: &str = "select t.id, t.event_id, e.slug as event_slug, e.title as event_title,
+            e.starts_at as event_starts_at, t.ticket_type_id, tt.name as ticket_type, t.user_id, t.status,
+            t.price_cents, t.currency, t.attendee_name, t.email, t.organisation, t.organisation_type,
+            c.code as cluster_code, c.name as cluster_name, t.country, t.job_role, t.themes, t.offers, t.seeks,
+            t.directory_consent, t.checkout_url, t.payment_intent_id, t.hold_expires_at, t.created_at,
+            t.confirmed_at, t.cancelled_at, t.refund_requested_at, v.code as voucher_code
+       from tickets t
+       join events e on e.id = t.event_id
+       join ticket_types tt on tt.id = t.ticket_type_id
+       left join clusters c on c.id = t.cluster_id
+       left join vouchers v on v.id = t.voucher_id";
+
+/// Reads one ticket on `$executor` (a pool or `&mut *tx`); evaluates to the `sqlx` result.
+#[macro_export]
+macro_rules! ticket_in_tx {
+    ($executor:expr, $id:expr) => {
+        sqlx::query_as::<_, $crate::tickets::store::TicketRow>(sqlx::AssertSqlSafe(format!(
+            "{} where t.id = $1",
+            $crate::tickets::store::TICKET_SELECT
+        )))
+        .bind($id)
+        .fetch_one($executor)
+    };
+}
+
+pub async fn ticket(db: &Db, ticket_id: i64) -> Result<TicketRow, AppError> {
+    let row: Option<TicketRow> =
+        db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!("{TICKET_SELECT} where t.id = $1")))
+            .bind(ticket_id)
+            .fetch_optional(pool)
+            .await)?;
+    row.ok_or_else(|| AppError::NotFound("This ticket".into()))
+}
+
+/// The person's live ticket for an event, if any.
+pub async fn live_ticket_of(db: &Db, user_id: i64, event_id: i64) -> Result<Option<i64>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_scalar(
+        "select id from tickets where user_id = $1 and event_id = $2 and status in ('pending', 'confirmed')"
+    )
+    .bind(user_id)
+    .bind(event_id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+pub async fn tickets_of(db: &Db, user_id: i64) -> Result<Vec<TicketRow>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TICKET_SELECT} where t.user_id = $1 order by e.starts_at, t.id"
+    )))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// An event's registrations, optionally narrowed by a search over name, email and organisation
+/// and by status.
+pub async fn registrations(
+    db: &Db,
+    event_id: i64,
+    search: &str,
+    status: Option<TicketStatus>,
+) -> Result<Vec<TicketRow>, AppError> {
+    let pattern = format!("%{}%", search.trim().to_lowercase().replace(['\\', '%', '_'], ""));
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TICKET_SELECT} where t.event_id = $1
+            and (lower(t.attendee_name) like $2 or lower(t.email) like $2 or lower(t.organisation) like $2)
+            and ($3 = '' or t.status = $3)
+          order by t.id"
+    )))
+    .bind(event_id)
+    .bind(&pattern)
+    .bind(status.map(|s| s.code()).unwrap_or(""))
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Confirmed tickets per ticket type of an event.
+pub async fn confirmed_counts(db: &Db, event_id: i64) -> Result<Vec<(i64, i64)>, AppError> {
+    Ok(db_run!(db, |pool| {
+        sqlx::query_as(
+        "select ticket_type_id, count(*) from tickets where event_id = $1 and status = 'confirmed' group by ticket_type_id"
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await
+    })?)
+}
+
+/// A ticket type as the organiser saves it.
+#[derive(Clone, Debug)]
+pub struct TicketTypeDraft {
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub capacity: i64,
+    pub sales_start: i64,
+    pub sales_end: i64,
+    pub visibility: Visibility,
+    pub eligibility: Eligibility,
+}
+
+/// Creates a ticket type, or changes one. Capacity can never drop below the seats already taken
+/// (the check constraint refuses it, and this turns that into a message).
+pub async fn save_ticket_type(
+    db: &Db,
+    event_id: i64,
+    id: Option<i64>,
+    draft: &TicketTypeDraft,
+) -> Result<i64, AppError> {
+    let result: Result<Option<i64>, sqlx::Error> = db_run!(db, |pool| match id {
+        None =>
+            sqlx::query_scalar(
+                "insert into ticket_types (event_id, name, description, price_cents, capacity, sales_start, sales_end,
+                                       visibility, eligibility, position)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                     (select coalesce(max(position), 0) + 1 from ticket_types where event_id = $1))
+             returning id",
+            )
+            .bind(event_id)
+            .bind(&draft.name)
+            .bind(&draft.description)
+            .bind(draft.price_cents)
+            .bind(draft.capacity)
+            .bind(draft.sales_start)
+            .bind(draft.sales_end)
+            .bind(draft.visibility.code())
+            .bind(draft.eligibility.code())
+            .fetch_optional(pool)
+            .await,
+        Some(id) => sqlx::query_scalar(
+            "update ticket_types set name = $1, description = $2, price_cents = $3, capacity = $4, sales_start = $5,
+                    sales_end = $6, visibility = $7, eligibility = $8
+              where id = $9 and event_id = $10 returning id",
+        )
+        .bind(&draft.name)
+        .bind(&draft.description)
+        .bind(draft.price_cents)
+        .bind(draft.capacity)
+        .bind(draft.sales_start)
+        .bind(draft.sales_end)
+        .bind(draft.visibility.code())
+        .bind(draft.eligibility.code())
+        .bind(id)
+        .bind(event_id)
+        .fetch_optional(pool)
+        .await,
+    });
+    match result {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(AppError::NotFound("This ticket type".into())),
+        Err(err) if violates(&err, "ticket_types_event_name_key", "ticket_types.event_id, ticket_types.name") => {
+            Err(AppError::invalid("name", "This event already has a ticket type with this name."))
+        }
+        Err(err) if violates(&err, "ticket_types_seats_check", "ticket_types_seats_check") || is_check(&err) => {
+            Err(AppError::invalid("capacity", "The capacity cannot be lower than the seats already taken."))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A check-constraint failure (SQLite names the constraint only in its message).
+fn is_check(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.message().contains("CHECK constraint failed") || db.code().as_deref() == Some("23514"))
+}
+
+#[derive(Clone, Debug)]
+pub struct VoucherDraft {
+    pub code: String,
+    pub effect: VoucherEffect,
+    pub ticket_type_id: Option<i64>,
+    pub percent_off: i64,
+    pub max_uses: i64,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    pub note: String,
+}
+
+pub async fn create_voucher(db: &Db, event_id: i64, draft: &VoucherDraft) -> Result<(), AppError> {
+    if let Some(type_id) = draft.ticket_type_id {
+        if !ticket_types(db, event_id).await?.iter().any(|t| t.id == type_id) {
+            return Err(AppError::invalid("ticket_type", "Choose one of this event's ticket types."));
+        }
+    }
+    let result = db_run!(db, |pool| {
+        sqlx::query(
+        "insert into vouchers (event_id, code, effect, ticket_type_id, percent_off, max_uses, valid_from, valid_until, note)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )
+    .bind(event_id)
+    .bind(&draft.code)
+    .bind(draft.effect.code())
+    .bind(draft.ticket_type_id)
+    .bind(draft.percent_off)
+    .bind(draft.max_uses)
+    .bind(draft.valid_from)
+    .bind(draft.valid_until)
+    .bind(&draft.note)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected())
+    });
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if violates(&err, "vouchers_event_code_key", "vouchers.event_id, vouchers.code") => {
+            Err(AppError::invalid("code", "This event already has a voucher with this code."))
+        }
+        Err(err) => Err(err.into()),
+    }
+}

@@ -1,0 +1,203 @@
+//! Benchmark (not a test): free registrations per second over HTTP.
+//!
+//!     make bench-registration    (= cargo run --release -p server --example bench_registration)
+//!
+//! Starts the real server in this process on a free port, once on a fresh SQLite file and once
+//! on a fresh PostgreSQL database (created on BENCH_POSTGRES_URL, default the local server, and
+//! dropped afterwards; skipped with a message when unreachable). Each backend gets the demo
+//! series, a free ticket type with room for everyone, and enough attendee accounts; then CLIENTS
+//! (default 16) concurrent clients register one attendee after another for SECONDS (default 10):
+//! the form post (`prepare_registration`) and the confirmation (`confirm_registration`), each a
+//! full server-function round trip with session, CSRF check and transaction. Prints
+//! registrations/s and the p50/p99 of a whole registration. Clients and server share the cores.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, Executor};
+
+const SLUG: &str = "heidelberg-2027";
+/// Any 64 hex digits: the double-submit check compares the form field with the cookie.
+const CSRF: &str = "b3c1a9e0d4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1";
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let clients = env_number("CLIENTS", 16) as usize;
+    let seconds = env_number("SECONDS", 10);
+    let people = env_number("PEOPLE", 30_000) as usize;
+    let scratch = std::env::temp_dir().join(format!("exx_bench_reg_{}", std::process::id()));
+    bench(&format!("sqlite:{}/bench.db", scratch.display()), clients, seconds, people).await;
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    let admin_url =
+        std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    match sqlx::PgConnection::connect(&admin_url).await {
+        Ok(mut admin) => {
+            let name = format!("exx_bench_{}", std::process::id());
+            admin.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await.expect("create database");
+            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+            bench(&format!("{base}/{name}"), clients, seconds, people).await;
+            let _ = admin.execute(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).await;
+        }
+        Err(err) => println!("PostgreSQL skipped: {admin_url} is not reachable ({err})"),
+    }
+}
+
+async fn bench(database_url: &str, clients: usize, seconds: u64, people: usize) {
+    let mut config = server::Cli::from_environment();
+    config.database_url = database_url.to_string();
+    config.demo = true;
+    config.smtp_url = None;
+    let state = server::build_state(&config).await.expect("start the server");
+    let db = state.db.clone();
+
+    // A free ticket type for everyone, and the attendees with their sessions, made directly in
+    // the database in one transaction (the benchmark is about registering, not signing in).
+    let tokens: Vec<String> = (0..people).map(|_| app::backend::random_token()).collect();
+    let ticket_type: i64 = app::db_run!(&db, |pool| {
+        let mut tx = pool.begin().await.expect("begin");
+        let id: i64 = sqlx::query_scalar(
+            "insert into ticket_types (event_id, name, price_cents, capacity, sales_start, sales_end, visibility, eligibility)
+             select id, 'Benchmark day', 0, 1000000, 0, starts_at, 'public', 'anyone' from events where slug = $1
+             returning id",
+        )
+        .bind(SLUG)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("ticket type");
+        let now = app::backend::now();
+        for (n, token) in tokens.iter().enumerate() {
+            let user: i64 = sqlx::query_scalar(
+                "insert into users (email, display_name, password_hash, role, created_at)
+                 values ($1, $2, 'benchmark', 'attendee', $3) returning id",
+            )
+            .bind(format!("bench{n}@example.org"))
+            .bind(format!("Bench Attendee {n}"))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("user");
+            sqlx::query("insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+                .bind(app::backend::token_hash(token))
+                .bind(user)
+                .bind(now)
+                .bind(now + 86_400)
+                .execute(&mut *tx)
+                .await
+                .expect("session");
+        }
+        tx.commit().await.expect("commit");
+        id
+    });
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, server::router(state)).await.expect("serve") });
+
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
+    let tokens = Arc::new(tokens);
+    let next = Arc::new(AtomicUsize::new(0));
+    // Warm-up, then the measured run.
+    run(&client, &base, ticket_type, &tokens, &next, clients, Duration::from_secs(1)).await;
+    let started = Instant::now();
+    let mut latencies = run(&client, &base, ticket_type, &tokens, &next, clients, Duration::from_secs(seconds)).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let confirmed: i64 = app::db_run!(&db, |pool| sqlx::query_scalar(
+        "select count(*) from tickets where ticket_type_id = $1 and status = 'confirmed'"
+    )
+    .bind(ticket_type)
+    .fetch_one(pool)
+    .await
+    .expect("count"));
+    assert_eq!(confirmed as usize, next.load(Ordering::SeqCst).min(people), "every registration is confirmed");
+    latencies.sort_unstable();
+    let pick =
+        |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)];
+    println!(
+        "free registrations over HTTP ({} backend): {clients} clients, {} registrations in {elapsed:.1} s",
+        db.backend_name(),
+        latencies.len(),
+    );
+    println!(
+        "registrations/s: {:.0}   p50: {:.1} ms   p99: {:.1} ms   (each = form post + confirmation)",
+        latencies.len() as f64 / elapsed,
+        pick(0.50).as_secs_f64() * 1000.0,
+        pick(0.99).as_secs_f64() * 1000.0,
+    );
+    db.close().await;
+}
+
+/// `clients` loops registering the next attendee until `duration` has passed (or everyone is
+/// registered); returns the latency of every registration.
+async fn run(
+    client: &reqwest::Client,
+    base: &str,
+    ticket_type: i64,
+    tokens: &Arc<Vec<String>>,
+    next: &Arc<AtomicUsize>,
+    clients: usize,
+    duration: Duration,
+) -> Vec<Duration> {
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, base, tokens, next) = (client.clone(), base.to_string(), tokens.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let ticket_type = ticket_type.to_string();
+            while Instant::now() < deadline {
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                let Some(token) = tokens.get(n) else { break };
+                let cookie = format!("exx_session={token}; exx_csrf={CSRF}");
+                let name = format!("Bench Attendee {n}");
+                let start = Instant::now();
+                let prepared = client
+                    .post(format!("{base}/api/prepare_registration"))
+                    .header("cookie", &cookie)
+                    .header("accept", "application/json")
+                    .form(&[
+                        ("csrf", CSRF),
+                        ("slug", SLUG),
+                        ("ticket_type", &ticket_type),
+                        ("voucher", ""),
+                        ("attendee_name", &name),
+                        ("organisation", "Benchmark Labs"),
+                        ("organisation_type", "research"),
+                        ("cluster", "biorn"),
+                        ("country", "Germany"),
+                        ("job_role", "Researcher"),
+                        ("theme_biomarkers", "on"),
+                        ("offers", "Assays"),
+                        ("seeks", "Partners"),
+                        ("terms_consent", "on"),
+                    ])
+                    .send()
+                    .await
+                    .expect("prepare");
+                assert_eq!(prepared.status(), 200, "{}", prepared.text().await.unwrap_or_default());
+                let confirmed = client
+                    .post(format!("{base}/api/confirm_registration"))
+                    .header("cookie", &cookie)
+                    .header("accept", "application/json")
+                    .form(&[("csrf", CSRF), ("slug", SLUG)])
+                    .send()
+                    .await
+                    .expect("confirm");
+                assert_eq!(confirmed.status(), 200, "{}", confirmed.text().await.unwrap_or_default());
+                confirmed.bytes().await.expect("body");
+                latencies.push(start.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("client task"));
+    }
+    all
+}

@@ -1,0 +1,604 @@
+//! Registration, tickets and payments over HTTP, on SQLite and PostgreSQL: free tickets with
+//! their confirmation mail through a real SMTP listener, capacity under 200 concurrent
+//! registrations, paid tickets through the real async-stripe client against a fake Stripe,
+//! signed webhooks (forged, stale, repeated, concurrent, out of order), refunds, the mail
+//! queue's retries, and the organiser's list and export.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{smtp, stripe, Backend, Browser, Reply, TestApp, DEMO_PASSWORD};
+use serde_json::Value;
+
+const HEIDELBERG: &str = "heidelberg-2027";
+const WEBHOOK_SECRET: &str = "whsec_test_eventxchange";
+
+macro_rules! app_or_skip {
+    ($spawn:expr) => {
+        match $spawn.await {
+            Some(app) => app,
+            None => return,
+        }
+    };
+}
+
+async fn ticket_type_id(app: &TestApp, slug: &str, name: &str) -> i64 {
+    app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select t.id from ticket_types t join events e on e.id = t.event_id where e.slug = $1 and t.name = $2"
+    )
+    .bind(slug)
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .expect("ticket type"))
+}
+
+async fn scalar(app: &TestApp, sql: &'static str, id: i64) -> i64 {
+    app::db_run!(app.db(), |pool| sqlx::query_scalar(sql).bind(id).fetch_one(pool).await.expect(sql))
+}
+
+async fn ticket_status(app: &TestApp, ticket_id: i64) -> String {
+    app::db_run!(app.db(), |pool| sqlx::query_scalar("select status from tickets where id = $1")
+        .bind(ticket_id)
+        .fetch_one(pool)
+        .await
+        .expect("ticket"))
+}
+
+async fn seats_taken(app: &TestApp, ticket_type: i64) -> i64 {
+    scalar(app, "select seats_taken from ticket_types where id = $1", ticket_type).await
+}
+
+async fn mails_with_subject(app: &TestApp, subject_start: &str) -> i64 {
+    app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from outbox where subject like $1")
+        .bind(format!("{subject_start}%"))
+        .fetch_one(pool)
+        .await
+        .expect("outbox"))
+}
+
+fn profile(ticket_type: i64, voucher: &str, name: &str) -> Vec<(String, String)> {
+    [
+        ("slug", HEIDELBERG),
+        ("ticket_type", &ticket_type.to_string()),
+        ("voucher", voucher),
+        ("attendee_name", name),
+        ("organisation", "Neckar Proteomics GmbH"),
+        ("organisation_type", "sme"),
+        ("cluster", "biorn"),
+        ("country", "Germany"),
+        ("job_role", "Head of R&D"),
+        ("theme_biomarkers", "on"),
+        ("theme_multiomics", "on"),
+        ("offers", "Mass-spectrometry proteomics"),
+        ("seeks", "Clinical validation partners"),
+        ("directory_consent", "on"),
+        ("terms_consent", "on"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+async fn prepare(browser: &Browser, fields: &[(String, String)]) -> Reply {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    browser.submit("prepare_registration", &borrowed).await
+}
+
+/// Fills the form and confirms; the reply of the step that decided.
+async fn register(browser: &Browser, ticket_type: i64, voucher: &str, name: &str) -> Reply {
+    let prepared = prepare(browser, &profile(ticket_type, voucher, name)).await;
+    if !prepared.ok() {
+        return prepared;
+    }
+    browser.submit("confirm_registration", &[("slug", HEIDELBERG)]).await
+}
+
+fn invalid_field(reply: &Reply) -> String {
+    assert_eq!(reply.error_kind().as_deref(), Some("Invalid"), "{reply:?}");
+    reply.error_field().unwrap_or_default()
+}
+
+fn message(reply: &Reply) -> String {
+    reply.body["Invalid"]["message"].as_str().unwrap_or_default().to_string()
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> Browser {
+    let browser = app.browser();
+    let reply = browser.sign_in(email, DEMO_PASSWORD).await;
+    assert!(reply.ok(), "{email}: {reply:?}");
+    browser
+}
+
+fn with_stripe(fake: &stripe::FakeStripe) -> impl FnOnce(&mut server::Config) + '_ {
+    move |config| {
+        config.stripe_secret_key = Some("sk_test_eventxchange".into());
+        config.stripe_webhook_secret = Some(WEBHOOK_SECRET.into());
+        config.stripe_api_base = Some(fake.base.clone());
+    }
+}
+
+/// Posts a webhook body with a signature made at `timestamp` by the independent signer.
+async fn deliver(app: &TestApp, body: &str, timestamp: i64) -> u16 {
+    let header = stripe::signature_header(body, WEBHOOK_SECRET, timestamp);
+    deliver_with(app, body, &header).await
+}
+
+async fn deliver_with(app: &TestApp, body: &str, header: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/stripe/webhook", app.base()))
+        .header("stripe-signature", header)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("webhook")
+        .status()
+        .as_u16()
+}
+
+fn now() -> i64 {
+    app::backend::now()
+}
+
+async fn free_tickets_confirm_at_once_with_a_mailed_calendar(backend: Backend) {
+    let mut listener = smtp::start();
+    let port = listener.port;
+    let app = app_or_skip!(TestApp::spawn_configured(backend, |c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    }));
+    // Ana is a verified member of BioRN: the member ticket is hers without a code.
+    let ana = signed_in(&app, "attendee@eventxchange.test").await;
+    let member = ticket_type_id(&app, HEIDELBERG, "Member ticket").await;
+    let reply = register(&ana, member, "", "Ana Müller").await;
+    assert!(reply.ok(), "{reply:?}");
+    assert_eq!(reply.body["status"], "Confirmed");
+    let ticket = reply.body["ticket_id"].as_i64().unwrap();
+    assert_eq!(ticket_status(&app, ticket).await, "confirmed");
+    assert_eq!(seats_taken(&app, member).await, 1);
+
+    let (status, html) = ana.page(&format!("/tickets/{ticket}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Confirmed") && html.contains("Neckar Proteomics GmbH"), "{html}");
+    let (_, account) = ana.page("/account").await;
+    assert!(account.contains(&format!("/tickets/{ticket}")), "the account lists the ticket");
+
+    // The confirmation went through SMTP, with the event as a valid calendar file.
+    let mails = listener.wait_for_messages(1, Duration::from_secs(30)).await;
+    let mail = &mails[0];
+    assert_eq!(mail.to, "attendee@eventxchange.test");
+    assert!(mail.subject.contains("Your ticket for"), "{}", mail.subject);
+    assert!(mail.body_text().contains(&format!("http://eventxchange.test/tickets/{ticket}")));
+    let ics = mail.attachment("heidelberg-2027.ics").expect("the event's calendar file is attached");
+    let path = std::env::temp_dir().join(format!("exx_ticket_{}_{ticket}.ics", std::process::id()));
+    std::fs::write(&path, ics.replace('\n', "\r\n").replace("\r\r\n", "\r\n")).unwrap();
+    let checked = std::process::Command::new("python3")
+        .arg("../../shared/tools/validate_ics.py")
+        .arg(&path)
+        .output()
+        .expect("run the calendar validator");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    // One ticket per person per event.
+    let again = register(&ana, member, "", "Ana Müller").await;
+    assert_eq!(invalid_field(&again), "ticket_type");
+    assert!(message(&again).contains("already have a ticket"), "{again:?}");
+
+    // Another person's ticket is not shown to her.
+    let kadri = signed_in(&app, "attendee.tartu@eventxchange.test").await;
+    let (status, _) = kadri.page(&format!("/tickets/{ticket}")).await;
+    assert_eq!(status, 404);
+
+    // Cancelling gives the seat back and sends the cancellation.
+    let cancelled = ana.submit("cancel_ticket", &[("id", &ticket.to_string())]).await;
+    assert!(cancelled.ok(), "{cancelled:?}");
+    assert_eq!(ticket_status(&app, ticket).await, "cancelled");
+    assert_eq!(seats_taken(&app, member).await, 0);
+    let mails = listener.wait_for_messages(2, Duration::from_secs(30)).await;
+    assert!(mails[1].subject.contains("cancelled"), "{}", mails[1].subject);
+    listener.stop();
+}
+
+async fn bad_registrations_are_refused_and_change_nothing(backend: Backend) {
+    let app = app_or_skip!(TestApp::spawn(backend));
+    let id = app.attendee("newcomer@example.org", "Nora Newcomer").await;
+    let nora = app.browser_as(id).await;
+    let member = ticket_type_id(&app, HEIDELBERG, "Member ticket").await;
+    let paid = ticket_type_id(&app, HEIDELBERG, "Non-member ticket").await;
+    let speaker = ticket_type_id(&app, HEIDELBERG, "Speaker ticket").await;
+
+    // Not a member: the member ticket needs a membership code.
+    let reply = register(&nora, member, "", "Nora").await;
+    assert_eq!(invalid_field(&reply), "ticket_type");
+    assert!(message(&reply).contains("membership code"), "{reply:?}");
+    // The speaker ticket needs its invitation.
+    assert_eq!(invalid_field(&register(&nora, speaker, "", "Nora").await), "ticket_type");
+    // A made-up code is named as the problem.
+    assert_eq!(invalid_field(&register(&nora, member, "NOT-A-CODE", "Nora").await), "voucher");
+    // No Stripe configured: paid tickets are unavailable, with the reason.
+    let reply = register(&nora, paid, "", "Nora").await;
+    assert_eq!(invalid_field(&reply), "ticket_type");
+    assert!(message(&reply).contains("online payment is not set up"), "{reply:?}");
+    let (_, html) = nora.page(&format!("/events/{HEIDELBERG}")).await;
+    assert!(html.contains("online payment is not set up"), "the event page says why");
+
+    // Each field is checked and named.
+    for (field, value) in
+        [("attendee_name", ""), ("organisation_type", "pirates"), ("cluster", "atlantis"), ("terms_consent", "")]
+    {
+        let mut fields = profile(member, "BIORN-MEMBER", "Nora");
+        if value.is_empty() && field == "terms_consent" {
+            fields.retain(|(k, _)| k != "terms_consent");
+        } else {
+            fields.iter_mut().filter(|(k, _)| k == field).for_each(|(_, v)| *v = value.to_string());
+        }
+        let reply = prepare(&nora, &fields).await;
+        assert_eq!(invalid_field(&reply), field, "{reply:?}");
+    }
+    // Confirming without a reviewed form is refused too.
+    let reply = nora.submit("confirm_registration", &[("slug", HEIDELBERG)]).await;
+    assert_eq!(invalid_field(&reply), "form");
+    // Without a sign-in nothing is registered, and the form is protected against forgery.
+    let stranger = app.browser();
+    let reply = stranger.submit("confirm_registration", &[("slug", HEIDELBERG)]).await;
+    assert_eq!(reply.status, 401);
+    let reply = nora.call("confirm_registration", &[("csrf", "forged"), ("slug", HEIDELBERG)]).await;
+    assert_eq!(reply.status, 403);
+
+    let tickets: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from tickets")
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    assert_eq!(tickets, 0);
+    assert_eq!(seats_taken(&app, member).await + seats_taken(&app, paid).await, 0);
+
+    // With the membership code, the member ticket is hers; the code's use is counted.
+    let reply = register(&nora, member, "biorn-member", "Nora").await;
+    assert!(reply.ok(), "{reply:?}");
+    let used: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select times_used from vouchers where code = 'BIORN-MEMBER'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(used, 1);
+}
+
+async fn two_hundred_people_race_for_fifty_seats(backend: Backend) {
+    let app = app_or_skip!(TestApp::spawn(backend));
+    let event: i64 = scalar(&app, "select id from events where id = $1", 1).await;
+    let limited: i64 = app::db_run!(app.db(), |pool| {
+        sqlx::query_scalar(
+        "insert into ticket_types (event_id, name, price_cents, capacity, sales_start, sales_end, visibility, eligibility)
+         values ($1, 'Workshop day', 0, 50, 0, 4000000000, 'public', 'anyone') returning id"
+    )
+    .bind(event)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    });
+    let slug: String = app::db_run!(app.db(), |pool| sqlx::query_scalar("select slug from events where id = $1")
+        .bind(event)
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    assert_eq!(slug, HEIDELBERG);
+    let mut people = Vec::new();
+    for n in 0..200 {
+        let id = app.attendee(&format!("racer{n}@example.org"), &format!("Racer {n}")).await;
+        let browser = app.browser_as(id).await;
+        let prepared = prepare(&browser, &profile(limited, "", &format!("Racer {n}"))).await;
+        assert!(prepared.ok(), "{prepared:?}");
+        people.push(browser);
+    }
+    let replies = futures_join(
+        people.into_iter().map(|b| async move { b.submit("confirm_registration", &[("slug", HEIDELBERG)]).await }),
+    )
+    .await;
+    let confirmed = replies.iter().filter(|r| r.ok()).count();
+    let sold_out = replies.iter().filter(|r| !r.ok() && message(r).contains("sold out")).count();
+    assert_eq!(confirmed, 50, "{:?}", replies.iter().find(|r| !r.ok() && !message(r).contains("sold out")));
+    assert_eq!(sold_out, 150);
+    assert_eq!(seats_taken(&app, limited).await, 50);
+    let live =
+        scalar(&app, "select count(*) from tickets where ticket_type_id = $1 and status = 'confirmed'", limited).await;
+    assert_eq!(live, 50);
+    assert_eq!(mails_with_subject(&app, "Your ticket").await, 50);
+}
+
+/// Runs futures concurrently (reqwest requests are independent; tokio drives them together).
+async fn futures_join<F: std::future::Future<Output = Reply> + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<Reply> {
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.expect("request task"));
+    }
+    out
+}
+
+/// A signed-in non-member with a held, paid ticket and its open Checkout Session.
+async fn paid_checkout(
+    app: &TestApp,
+    fake: &stripe::FakeStripe,
+    email: &str,
+) -> (Browser, i64, stripe::CreatedSession) {
+    let id = app.attendee(email, "Paula Payer").await;
+    let browser = app.browser_as(id).await;
+    let paid = ticket_type_id(app, HEIDELBERG, "Non-member ticket").await;
+    let reply = register(&browser, paid, "", "Paula Payer").await;
+    assert!(reply.ok(), "{reply:?}");
+    assert_eq!(reply.body["status"], "Pending");
+    let ticket = reply.body["ticket_id"].as_i64().unwrap();
+    let url = reply.body["checkout_url"].as_str().unwrap().to_string();
+    let session = fake.sessions().into_iter().find(|s| url.ends_with(&s.id)).expect("the fake saw the session");
+    (browser, ticket, session)
+}
+
+async fn paid_tickets_are_confirmed_only_by_a_verified_webhook(backend: Backend) {
+    let fake = stripe::start().await;
+    let app = app_or_skip!(TestApp::spawn_configured(backend, with_stripe(&fake)));
+    let paid = ticket_type_id(&app, HEIDELBERG, "Non-member ticket").await;
+    let (browser, ticket, session) = paid_checkout(&app, &fake, "payer@example.org").await;
+    // The real client sent what Stripe needs: amount, our reference, the idempotency key.
+    assert_eq!(session.amount_total, 29_000);
+    assert_eq!(session.client_reference_id.as_deref(), Some(ticket.to_string().as_str()));
+    assert!(session.idempotency_key.as_deref().is_some_and(|k| k.contains(&ticket.to_string())));
+    assert_eq!(ticket_status(&app, ticket).await, "pending");
+    assert_eq!(seats_taken(&app, paid).await, 1, "the seat is held while the checkout is open");
+    let (_, html) = browser.page(&format!("/tickets/{ticket}")).await;
+    assert!(html.contains("Continue to payment"), "a held ticket links back to the payment page");
+
+    // The attendee pays on the (fake) Stripe page; Stripe then reports it.
+    let completed = stripe::event("evt_paid_1", "checkout.session.completed", fake.complete(&session, "pi_test_paid"));
+    // Forged (wrong secret), stale (older than 300 s) and unsigned deliveries change nothing.
+    let forged = format!("t={},v1={}", now(), "ab".repeat(32));
+    assert_eq!(deliver_with(&app, &completed, &forged).await, 400);
+    assert_eq!(deliver(&app, &completed, now() - 301).await, 400);
+    assert_eq!(deliver_with(&app, &completed, "").await, 400);
+    let tampered = completed.replace("29000", "100");
+    let header = stripe::signature_header(&completed, WEBHOOK_SECRET, now());
+    assert_eq!(deliver_with(&app, &tampered, &header).await, 400);
+    assert_eq!(ticket_status(&app, ticket).await, "pending");
+
+    // Delivered five times at once: confirmed once, one mail.
+    let statuses = {
+        let mut handles = Vec::new();
+        for _ in 0..5 {
+            let (base, body) = (app.base().to_string(), completed.clone());
+            handles.push(tokio::spawn(async move {
+                let header = stripe::signature_header(&body, WEBHOOK_SECRET, app::backend::now());
+                reqwest::Client::new()
+                    .post(format!("{base}/api/v1/stripe/webhook"))
+                    .header("stripe-signature", header)
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("webhook")
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for h in handles {
+            statuses.push(h.await.unwrap());
+        }
+        statuses
+    };
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(ticket_status(&app, ticket).await, "confirmed");
+    assert_eq!(mails_with_subject(&app, "Your ticket").await, 1);
+    assert_eq!(seats_taken(&app, paid).await, 1);
+    // Later, again: still one.
+    assert_eq!(deliver(&app, &completed, now()).await, 200);
+    assert_eq!(mails_with_subject(&app, "Your ticket").await, 1);
+
+    // The organiser refunds through Stripe; the ticket ends when Stripe reports the refund.
+    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let reply = organiser.submit("refund_ticket", &[("slug", HEIDELBERG), ("id", &ticket.to_string())]).await;
+    assert!(reply.ok(), "{reply:?}");
+    let refunds = fake.refunds();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].payment_intent, "pi_test_paid");
+    assert_eq!(ticket_status(&app, ticket).await, "confirmed");
+    let refunded = stripe::event("evt_refund_1", "charge.refunded", stripe::refunded_charge("pi_test_paid", 29_000));
+    assert_eq!(deliver(&app, &refunded, now()).await, 200);
+    assert_eq!(deliver(&app, &refunded, now()).await, 200);
+    assert_eq!(ticket_status(&app, ticket).await, "refunded");
+    assert_eq!(seats_taken(&app, paid).await, 0);
+    assert_eq!(mails_with_subject(&app, "Refund of your ticket").await, 1);
+    // A refunded ticket cannot be confirmed again by a late or replayed completion.
+    let replayed = stripe::event(
+        "evt_paid_again",
+        "checkout.session.completed",
+        stripe::completed_session(&session, "pi_test_paid"),
+    );
+    assert_eq!(deliver(&app, &replayed, now()).await, 200);
+    assert_eq!(ticket_status(&app, ticket).await, "refunded");
+}
+
+async fn expired_checkouts_release_their_seats_and_events_may_come_out_of_order(backend: Backend) {
+    let fake = stripe::start().await;
+    let app = app_or_skip!(TestApp::spawn_configured(backend, with_stripe(&fake)));
+    let paid = ticket_type_id(&app, HEIDELBERG, "Non-member ticket").await;
+
+    let (_, ticket, session) = paid_checkout(&app, &fake, "slow@example.org").await;
+    let expired = stripe::event("evt_exp_1", "checkout.session.expired", stripe::expired_session(&session));
+    assert_eq!(deliver(&app, &expired, now()).await, 200);
+    assert_eq!(ticket_status(&app, ticket).await, "expired");
+    assert_eq!(seats_taken(&app, paid).await, 0);
+    assert_eq!(deliver(&app, &expired, now()).await, 200);
+    assert_eq!(seats_taken(&app, paid).await, 0, "a repeated expiry releases nothing twice");
+
+    // A refund reported before the payment's confirmation is not applicable yet: Stripe is told
+    // to deliver it again, and it applies once the payment is known.
+    let (_, second, session) = paid_checkout(&app, &fake, "early@example.org").await;
+    let refunded =
+        stripe::event("evt_refund_early", "charge.refunded", stripe::refunded_charge("pi_test_early", 29_000));
+    assert_eq!(deliver(&app, &refunded, now()).await, 409);
+    assert_eq!(ticket_status(&app, second).await, "pending");
+    let completed = stripe::event(
+        "evt_paid_early",
+        "checkout.session.completed",
+        stripe::completed_session(&session, "pi_test_early"),
+    );
+    assert_eq!(deliver(&app, &completed, now()).await, 200);
+    assert_eq!(ticket_status(&app, second).await, "confirmed");
+    assert_eq!(deliver(&app, &refunded, now()).await, 200);
+    assert_eq!(ticket_status(&app, second).await, "refunded");
+    assert_eq!(seats_taken(&app, paid).await, 0);
+
+    // A failing Stripe API leaves no held seat behind.
+    fake.fail_next_with(500);
+    let id = app.attendee("unlucky@example.org", "Una Lucky").await;
+    let browser = app.browser_as(id).await;
+    let reply = register(&browser, paid, "", "Una Lucky").await;
+    assert_eq!(invalid_field(&reply), "payment");
+    assert_eq!(seats_taken(&app, paid).await, 0);
+    // And trying again works.
+    let reply = browser.submit("confirm_registration", &[("slug", HEIDELBERG)]).await;
+    assert_eq!(invalid_field(&reply), "form", "the draft was used up by the failed attempt");
+    let reply = register(&browser, paid, "", "Una Lucky").await;
+    assert!(reply.ok(), "{reply:?}");
+}
+
+async fn mail_waits_for_the_smtp_server_and_is_never_lost(backend: Backend) {
+    // A port where nothing listens yet.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = app_or_skip!(TestApp::spawn_configured(backend, |c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    }));
+    let ana = signed_in(&app, "attendee@eventxchange.test").await;
+    let member = ticket_type_id(&app, HEIDELBERG, "Member ticket").await;
+    assert!(register(&ana, member, "", "Ana Müller").await.ok());
+    // Wait until delivery has failed at least once and a retry is scheduled.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (attempts, error): (i64, Option<String>) = app::db_run!(app.db(), |pool| sqlx::query_as(
+            "select attempts, last_error from outbox where subject like 'Your ticket%'"
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        if attempts >= 1 {
+            assert!(error.is_some(), "the failure is recorded");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no delivery attempt within 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let listener = smtp::start_on(port);
+    let mails = listener.wait_for_messages(1, Duration::from_secs(60)).await;
+    assert!(mails[0].subject.starts_with("Your ticket"));
+    let sent: Option<i64> = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select sent_at from outbox where subject like 'Your ticket%'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert!(sent.is_some());
+}
+
+async fn organisers_search_and_export_registrations(backend: Backend) {
+    let app = app_or_skip!(TestApp::spawn(backend));
+    let member = ticket_type_id(&app, HEIDELBERG, "Member ticket").await;
+    for (email, name) in [("eva@example.org", "Eva Evidence"), ("olaf@example.org", "=Olaf Omics")] {
+        let id = app.attendee(email, name).await;
+        let browser = app.browser_as(id).await;
+        assert!(register(&browser, member, "BIORN-MEMBER", name).await.ok());
+    }
+    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let (status, html) = organiser.page(&format!("/organise/{HEIDELBERG}/registrations?q=eva")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Eva Evidence") && !html.contains("Olaf"), "search narrows the list");
+    let (status, csv) = organiser.page(&format!("/organise/{HEIDELBERG}/registrations.csv")).await;
+    assert_eq!(status, 200);
+    assert!(csv.starts_with("ticket,status,ticket_type"), "{csv}");
+    assert!(csv.contains("Eva Evidence") && csv.contains("'=Olaf Omics"), "formulas are defused: {csv}");
+    // Other clusters' organisers and attendees see nothing.
+    let other = signed_in(&app, "organiser.tartu@eventxchange.test").await;
+    assert_eq!(other.page(&format!("/organise/{HEIDELBERG}/registrations.csv")).await.0, 403);
+    assert_eq!(other.page(&format!("/organise/{HEIDELBERG}/registrations")).await.0, 403);
+    let attendee = signed_in(&app, "attendee@eventxchange.test").await;
+    assert_eq!(attendee.page(&format!("/organise/{HEIDELBERG}/registrations.csv")).await.0, 403);
+
+    // Organisers add ticket types and codes; bad values are named.
+    let reply = organiser
+        .submit(
+            "save_ticket_type",
+            &[
+                ("slug", HEIDELBERG),
+                ("id", ""),
+                ("name", "Student ticket"),
+                ("description", ""),
+                ("price", "49.50"),
+                ("capacity", "30"),
+                ("sales_start", "2026-01-01"),
+                ("sales_end", "2027-03-01"),
+                ("visibility", "public"),
+                ("eligibility", "anyone"),
+            ],
+        )
+        .await;
+    assert!(reply.ok(), "{reply:?}");
+    let student = ticket_type_id(&app, HEIDELBERG, "Student ticket").await;
+    assert_eq!(scalar(&app, "select price_cents from ticket_types where id = $1", student).await, 4_950);
+    let lower = organiser
+        .submit(
+            "save_ticket_type",
+            &[
+                ("slug", HEIDELBERG),
+                ("id", &member.to_string()),
+                ("name", "Member ticket"),
+                ("price", "0"),
+                ("capacity", "1"),
+                ("sales_start", "2026-01-01"),
+                ("sales_end", "2027-03-01"),
+                ("visibility", "public"),
+                ("eligibility", "members"),
+            ],
+        )
+        .await;
+    assert_eq!(invalid_field(&lower), "capacity", "capacity below the two seats taken");
+    let reply = organiser
+        .submit(
+            "create_voucher",
+            &[
+                ("slug", HEIDELBERG),
+                ("code", "x"),
+                ("effect", "discount"),
+                ("percent_off", "10"),
+                ("max_uses", "5"),
+                ("valid_until", "2027-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(invalid_field(&reply), "code");
+}
+
+async fn our_signatures_match_the_independent_signer(_backend: Backend) {
+    let body = r#"{"id":"evt_x","type":"checkout.session.completed","data":{"object":{}}}"#;
+    let ours = app::payments::signature::sign(body.as_bytes(), WEBHOOK_SECRET, 1_800_000_000);
+    assert_eq!(stripe::signature_header(body, WEBHOOK_SECRET, 1_800_000_000), ours);
+    let value: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(value["id"], "evt_x");
+}
+
+on_both_backends!(
+    free_tickets_confirm_at_once_with_a_mailed_calendar,
+    bad_registrations_are_refused_and_change_nothing,
+    two_hundred_people_race_for_fifty_seats,
+    paid_tickets_are_confirmed_only_by_a_verified_webhook,
+    expired_checkouts_release_their_seats_and_events_may_come_out_of_order,
+    mail_waits_for_the_smtp_server_and_is_never_lost,
+    organisers_search_and_export_registrations,
+    our_signatures_match_the_independent_signer,
+);
