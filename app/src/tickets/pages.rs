@@ -30,7 +30,9 @@ pub fn TicketOffers(slug: String) -> impl IntoView {
     );
     let register = StoredValue::new(format!("/events/{slug}/register"));
     await_view!(offers, |offers| {
-        let open = offers.iter().any(|o| o.available);
+        // Shown even when nothing is available to this visitor yet: signing in or a code may
+        // change that, and the registration page explains both.
+        let open = !offers.is_empty();
         view! {
             <section class="tickets" aria-labelledby="tickets-heading">
                 <h2 id="tickets-heading">"Tickets"</h2>
