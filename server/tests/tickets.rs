@@ -471,8 +471,15 @@ async fn expired_checkouts_release_their_seats_and_events_may_come_out_of_order(
 }
 
 async fn mail_waits_for_the_smtp_server_and_is_never_lost(backend: Backend) {
-    // A port where nothing listens yet.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // A broken SMTP server: it accepts connections and hangs up at once. Holding the port (rather
+    // than leaving it closed) keeps concurrent tests from taking it for their own listeners.
+    let broken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = broken.local_addr().unwrap().port();
+    let hanging_up = tokio::spawn(async move {
+        while let Ok((connection, _)) = broken.accept().await {
+            drop(connection);
+        }
+    });
     let app = app_or_skip!(TestApp::spawn_configured(backend, |c| {
         c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
     }));
@@ -495,6 +502,9 @@ async fn mail_waits_for_the_smtp_server_and_is_never_lost(backend: Backend) {
         assert!(std::time::Instant::now() < deadline, "no delivery attempt within 30 s");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The server comes back on the same port.
+    hanging_up.abort();
+    let _ = hanging_up.await;
     let listener = smtp::start_on(port);
     let mails = listener.wait_for_messages(1, Duration::from_secs(60)).await;
     assert!(mails[0].subject.starts_with("Your ticket"));

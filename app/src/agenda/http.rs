@@ -27,8 +27,9 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The organiser signed in with this request's cookie, for one event.
-async fn organiser_of(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<store::EventContext, AppError> {
+/// The organiser signed in with this request's cookie, for one event (plain HTTP routes; server
+/// functions use `organise::organiser_event`).
+pub async fn organiser_of(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<store::EventContext, AppError> {
     let principal = match auth::cookie_value(headers, auth::SESSION_COOKIE) {
         Some(token) => auth::principal_for_token(&state.db, &token).await?,
         None => None,
@@ -171,15 +172,7 @@ async fn agenda_csv(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let principal = match auth::cookie_value(&headers, auth::SESSION_COOKIE) {
-        Some(token) => auth::principal_for_token(&state.db, &token).await?,
-        None => None,
-    }
-    .ok_or(AppError::SignInRequired)?;
-    let event = store::event_context(&state.db, &slug).await?;
-    if !principal.may_organise(event.cluster_id) {
-        return Err(AppError::Forbidden);
-    }
+    let event = organiser_of(&state, &headers, &slug).await?;
     let sessions = store::sessions(&state.db, &event).await?;
     Ok((
         StatusCode::OK,

@@ -9,7 +9,7 @@ use axum::{
 };
 
 use super::{rules::format_money, store};
-use crate::backend::{auth, AppState};
+use crate::backend::AppState;
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {
@@ -23,15 +23,7 @@ async fn registrations_csv(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let principal = match auth::cookie_value(&headers, auth::SESSION_COOKIE) {
-        Some(token) => auth::principal_for_token(&state.db, &token).await?,
-        None => None,
-    }
-    .ok_or(AppError::SignInRequired)?;
-    let event = crate::agenda::store::event_context(&state.db, &slug).await?;
-    if !principal.may_organise(event.cluster_id) {
-        return Err(AppError::Forbidden);
-    }
+    let event = crate::agenda::http::organiser_of(&state, &headers, &slug).await?;
     let rows = store::registrations(&state.db, event.id, "", None).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>, record: &[String]| {
