@@ -508,13 +508,22 @@ async fn mail_waits_for_the_smtp_server_and_is_never_lost(backend: Backend) {
     let listener = smtp::start_on(port);
     let mails = listener.wait_for_messages(1, Duration::from_secs(60)).await;
     assert!(mails[0].subject.starts_with("Your ticket"));
-    let sent: Option<i64> = app::db_run!(app.db(), |pool| sqlx::query_scalar(
-        "select sent_at from outbox where subject like 'Your ticket%'"
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap());
-    assert!(sent.is_some());
+    // The listener stores the mail before the application has read its reply, so the outbox
+    // row is marked sent a moment later.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let sent: Option<i64> = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+            "select sent_at from outbox where subject like 'Your ticket%'"
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        if sent.is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the delivered mail is never marked sent");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn organisers_search_and_export_registrations(backend: Backend) {
