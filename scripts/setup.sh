@@ -41,11 +41,11 @@ npm_install .
 
 if $want_test; then
   npm_install end2end
-  # The calendar validator among the independent checkers needs icalendar; the integration
-  # tests start a real SMTP listener with aiosmtpd.
-  if ! python3 -c "import icalendar, aiosmtpd" 2>/dev/null; then
-    say "installing the Python packages icalendar and aiosmtpd"
-    python3 -m pip install -q 'icalendar>=6' 'aiosmtpd>=1.4'
+  # The calendar validator among the independent checkers needs icalendar, the QR decoder
+  # zxing-cpp and pillow; the integration tests start a real SMTP listener with aiosmtpd.
+  if ! python3 -c "import icalendar, aiosmtpd, zxingcpp, PIL" 2>/dev/null; then
+    say "installing the Python packages icalendar, aiosmtpd, zxing-cpp and pillow"
+    python3 -m pip install -q 'icalendar>=6' 'aiosmtpd>=1.4' 'zxing-cpp>=2.2' pillow
   fi
   if ! command -v chromium >/dev/null; then
     say "installing Debian's chromium for the end-to-end tests"

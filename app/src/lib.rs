@@ -8,13 +8,16 @@
 pub mod accounts;
 pub mod admin;
 pub mod agenda;
+pub mod badges;
+// Server functions take one argument per field of their form (plain form posts need that).
+#[allow(clippy::too_many_arguments)]
+pub mod checkin;
 pub mod components;
 pub mod error;
 pub mod events;
 // Server functions take one argument per field of their form (plain form posts need that).
 #[allow(clippy::too_many_arguments)]
 pub mod organise;
-pub mod scan;
 #[allow(clippy::too_many_arguments)]
 pub mod tickets;
 
@@ -77,6 +80,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events/:slug/register") view=tickets::RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/register/review") view=tickets::ReviewPage ssr=SsrMode::Async />
                     <Route path=path!("/tickets/:id") view=tickets::TicketPage ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:id/badge") view=badges::BadgePage ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/badges") view=badges::BadgeBatchPage ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/checkin") view=checkin::CheckinDeskPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug/agenda") view=agenda::AgendaEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug/registrations") view=tickets::RegistrationsPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug/tickets") view=tickets::TicketSetupPage ssr=SsrMode::Async />
@@ -86,7 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/password/reset") view=accounts::ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=accounts::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug") view=organise::OrganiserHomePage ssr=SsrMode::Async />
-                    <Route path=path!("/scan/:slug") view=scan::ScannerPage ssr=SsrMode::Async />
+                    <Route path=path!("/scan/:slug") view=checkin::ScannerPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=admin::OutboxPage ssr=SsrMode::Async />
                 </Routes>

@@ -62,6 +62,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         db,
         settings: Arc::new(Settings { secure_cookies: public_url.starts_with("https://"), public_url }),
         agendas: Arc::default(),
+        badge_keys: Arc::default(),
         payments,
     })
 }
@@ -80,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .merge(app::agenda::http::router())
         .merge(app::tickets::http::router())
+        .merge(app::badges::http::router())
+        .merge(app::checkin::http::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -38,6 +38,7 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
     .await?
 }
 
-/// An Argon2id hash (default parameters) of a random string nobody knows.
-const DECOY_HASH: &str =
+/// An Argon2id hash (default parameters) of a random string nobody knows; also the stored hash
+/// of accounts that cannot sign in with a password (demo guests).
+pub const DECOY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2pSAUDbLAnwVGdHpT+qG2z3u/Qdv9hOaKiwvaU3Eu2Q";

@@ -25,6 +25,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Rendered agenda data per event, checked against the event's agenda version.
     pub agendas: Arc<crate::agenda::store::AgendaCache>,
+    /// The events' badge signing keys, cached (every scan needs one).
+    pub badge_keys: Arc<crate::badges::keys::BadgeKeys>,
     /// Stripe, when configured; without it paid tickets are shown as unavailable.
     pub payments: Option<Arc<crate::payments::Payments>>,
 }

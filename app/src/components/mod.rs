@@ -96,7 +96,7 @@ pub fn CsrfField() -> impl IntoView {
     view! { <input type="hidden" name="csrf" value=csrf_token() /> }
 }
 
-fn csrf_token() -> String {
+pub fn csrf_token() -> String {
     #[cfg(feature = "ssr")]
     {
         crate::backend::auth::csrf_token_for_render()

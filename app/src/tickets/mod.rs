@@ -111,7 +111,7 @@ pub struct MyTicket {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::*;
     use crate::accounts::Principal;
     use crate::backend::AppState;

@@ -305,6 +305,9 @@ pub fn TicketPage() -> impl IntoView {
                     " · "
                     <A href=format!("/events/{}/agenda", ticket.event_slug)>"Build your agenda"</A>
                 </p>
+                {(ticket.status == TicketStatus::Confirmed).then(|| view! {
+                    <p><A href=format!("/tickets/{}/badge", ticket.id) attr:class="button">"Your badge and check-in code"</A></p>
+                })}
                 {ticket.may_cancel.then(|| view! {
                     <ActionForm action=cancel attr:class="inline-form">
                         <CsrfField />

@@ -1,0 +1,188 @@
+//! The check-in routes that are not pages: the device API (bearer tokens of registered devices,
+//! or a scanner's signed-in session with its CSRF token in `X-CSRF-Token`), its OpenAPI
+//! description, and the organisers' list form (a plain form post, since it sends a set of
+//! ticket types as repeated fields).
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Form, Json, Router,
+};
+use serde::Deserialize;
+
+use super::rules::ScanOutcome;
+use super::store::{self, ListDraft, Scan};
+use crate::backend::{auth, AppState};
+use crate::components::url_encode;
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/events/{slug}/checkin-lists", get(lists))
+        .route("/api/v1/events/{slug}/checkin-lists/{list}/offline", get(offline))
+        .route("/api/v1/events/{slug}/checkin-lists/{list}/redeem", post(redeem))
+        .route("/api/v1/events/{slug}/checkins/{id}/undo", post(undo))
+        .route("/organise/{slug}/checkin/lists", post(save_list))
+}
+
+/// Who is calling the device API.
+struct Scanner {
+    event_id: i64,
+    device: String,
+}
+
+/// A device's bearer token, or a scanner's session (whose writes must carry the CSRF token,
+/// since browsers send the session cookie on their own).
+async fn scanner(state: &AppState, headers: &HeaderMap, slug: &str, writes: bool) -> Result<Scanner, AppError> {
+    let scope = crate::events::store::event_scope(&state.db, slug).await?;
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if let Some(token) = bearer {
+        let device = store::device_for_token(&state.db, token).await?.ok_or(AppError::SignInRequired)?;
+        if device.event_id != scope.event_id {
+            return Err(AppError::Forbidden);
+        }
+        return Ok(Scanner { event_id: scope.event_id, device: device.label });
+    }
+    let principal = match auth::cookie_value(headers, auth::SESSION_COOKIE) {
+        Some(token) => auth::principal_for_token(&state.db, &token).await?,
+        None => None,
+    }
+    .ok_or(AppError::SignInRequired)?;
+    if !principal.may_scan(scope.event_id, scope.cluster_id) {
+        return Err(AppError::Forbidden);
+    }
+    if writes {
+        let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !auth::csrf_matches(headers, sent) {
+            return Err(AppError::FormExpired);
+        }
+    }
+    Ok(Scanner { event_id: scope.event_id, device: format!("API ({})", principal.display_name) })
+}
+
+fn list_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound("This check-in list".into()))
+}
+
+async fn lists(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let scanner = scanner(&state, &headers, &slug, false).await?;
+    let lists = store::lists(&state.db, scanner.event_id).await?;
+    let body: Vec<serde_json::Value> = lists
+        .into_iter()
+        .map(|l| {
+            serde_json::json!({
+                "id": l.row.id,
+                "name": l.row.name,
+                "kind": l.row.kind,
+                "multi_entry": l.row.multi_entry,
+                "admitted_ticket_types": l.admitted,
+            })
+        })
+        .collect();
+    Ok(Json(body).into_response())
+}
+
+async fn offline(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, list)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    scanner(&state, &headers, &slug, false).await?;
+    let list = store::scan_list(&state.db, &slug, list_id(&list)?).await?;
+    Ok(Json(store::offline_bundle(&state, &list).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct RedeemBody {
+    code: Option<String>,
+    ticket_id: Option<i64>,
+    idempotency_key: Option<String>,
+    direction: Option<String>,
+    scanned_at: Option<i64>,
+    #[serde(default)]
+    offline: bool,
+}
+
+async fn redeem(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, list)): Path<(String, String)>,
+    body: Result<Json<RedeemBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ScanOutcome>, AppError> {
+    let scanner = scanner(&state, &headers, &slug, true).await?;
+    let Json(body) = body.map_err(|rejection| {
+        AppError::invalid(
+            "body",
+            format!("The request body must be JSON as the API describes: {}", rejection.body_text()),
+        )
+    })?;
+    let list = store::scan_list(&state.db, &slug, list_id(&list)?).await?;
+    let scan = Scan::parse(
+        body.code,
+        body.ticket_id,
+        body.idempotency_key.as_deref().unwrap_or_default(),
+        body.direction.as_deref().unwrap_or_default(),
+        body.scanned_at,
+        body.offline,
+    )?;
+    Ok(Json(store::redeem(&state, &list, &scan, &scanner.device).await?))
+}
+
+async fn undo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    let scanner = scanner(&state, &headers, &slug, true).await?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound("This check-in".into()))?;
+    store::undo(&state.db, scanner.event_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The organisers' "add a list" form: repeated `admits` fields carry the ticket types.
+async fn save_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let event = crate::agenda::http::organiser_of(&state, &headers, &slug).await?;
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+    if !auth::csrf_matches(&headers, field("csrf")) {
+        return Err(AppError::FormExpired);
+    }
+    let mut admits = Vec::new();
+    for (_, value) in fields.iter().filter(|(k, _)| k == "admits") {
+        admits.push(value.parse::<i64>().map_err(|_| AppError::invalid("admits", "Unknown ticket type."))?);
+    }
+    let back = format!("/organise/{slug}/checkin");
+    let saved = match ListDraft::parse(field("name"), field("kind"), field("multi_entry") == "on", admits) {
+        Ok(draft) => store::save_list(&state.db, event.id, None, &draft).await,
+        Err(error) => Err(error),
+    };
+    match saved {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(error @ AppError::Invalid { .. }) => {
+            Ok(Redirect::to(&format!("{back}?error={}", url_encode(&error.to_string()))).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// Written by hand, next to the handlers it describes; a test checks it parses and names them.
+const OPENAPI: &str = include_str!("openapi.json");

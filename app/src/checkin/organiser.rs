@@ -1,0 +1,289 @@
+//! The organisers' check-in desk, `/organise/{slug}/checkin`: live counts per list, arrivals per
+//! ten minutes, the lists themselves, and the scanning devices with their tokens.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+use serde::{Deserialize, Serialize};
+
+use super::rules::ListKind;
+use crate::await_view;
+use crate::components::{action_error, CsrfField, FormAlert};
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListLine {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub multi_entry: bool,
+    pub admits: String,
+    pub checked_in: i64,
+    pub expected: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceLine {
+    pub id: i64,
+    pub label: String,
+    pub created: String,
+    pub revoked: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckinOverview {
+    pub slug: String,
+    pub title: String,
+    pub lists: Vec<ListLine>,
+    /// ("14:00", arrivals) per ten minutes, in the event's time zone.
+    pub arrivals: Vec<(String, i64)>,
+    pub devices: Vec<DeviceLine>,
+    pub ticket_types: Vec<(i64, String)>,
+}
+
+#[server(endpoint = "checkin_overview")]
+pub async fn load_checkin_overview(slug: String) -> Result<CheckinOverview, AppError> {
+    use super::store;
+    use crate::backend::error::reply;
+    reply(
+        async move {
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let db = &state.db;
+            let ticket_types: Vec<(i64, String)> =
+                crate::tickets::store::ticket_types(db, event.id).await?.into_iter().map(|t| (t.id, t.name)).collect();
+            let lists = store::lists(db, event.id).await?;
+            let counts = store::counts(db, event.id).await?;
+            let lists = counts
+                .into_iter()
+                .map(|count| {
+                    let admitted = lists.iter().find(|l| l.row.id == count.id).and_then(|l| l.admitted.clone());
+                    let admits = match admitted {
+                        None => "All ticket types".to_string(),
+                        Some(types) => ticket_types
+                            .iter()
+                            .filter(|(id, _)| types.contains(id))
+                            .map(|(_, name)| name.clone())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    };
+                    ListLine {
+                        id: count.id,
+                        name: count.name,
+                        kind: ListKind::parse(&count.kind).map(ListKind::label).unwrap_or("").to_string(),
+                        multi_entry: count.multi_entry,
+                        admits,
+                        checked_in: count.checked_in,
+                        expected: count.expected,
+                    }
+                })
+                .collect();
+            let zone = event.window.zone.clone();
+            let clock = |at: i64| {
+                jiff::Timestamp::from_second(at)
+                    .map(|t| t.to_zoned(zone.clone()).strftime("%a %H:%M").to_string())
+                    .unwrap_or_default()
+            };
+            let arrivals = store::arrivals(db, event.id).await?;
+            // The last six hours with arrivals are what the desk looks at.
+            let skip = arrivals.len().saturating_sub(36);
+            let arrivals = arrivals.into_iter().skip(skip).map(|(slot, n)| (clock(slot), n)).collect();
+            let devices = store::devices(db, event.id)
+                .await?
+                .into_iter()
+                .map(|d| DeviceLine {
+                    id: d.id,
+                    label: d.label,
+                    created: clock(d.created_at),
+                    revoked: d.revoked_at.is_some(),
+                })
+                .collect();
+            Ok(CheckinOverview { slug, title: event.title, lists, arrivals, devices, ticket_types })
+        }
+        .await,
+    )
+}
+
+/// Registers a scanning device; the answer is its token, shown once.
+#[server(endpoint = "create_scanner_device")]
+pub async fn create_scanner_device(csrf: String, slug: String, label: String) -> Result<String, AppError> {
+    use crate::backend::{auth, error::reply};
+    reply(
+        async move {
+            auth::check_csrf(&csrf)?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let principal = auth::require_principal().await?;
+            super::store::create_device(&state.db, event.id, &label, principal.user_id).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "revoke_scanner_device")]
+pub async fn revoke_scanner_device(csrf: String, slug: String, id: i64) -> Result<(), AppError> {
+    use crate::backend::{auth, error::reply};
+    reply(
+        async move {
+            auth::check_csrf(&csrf)?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            super::store::revoke_device(&state.db, event.id, id).await
+        }
+        .await,
+    )
+}
+
+/// `/organise/{slug}/checkin`
+#[component]
+pub fn CheckinDeskPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let create_device = ServerAction::<CreateScannerDevice>::new();
+    let revoke_device = ServerAction::<RevokeScannerDevice>::new();
+    // Counts refresh by themselves while the page is open.
+    let tick = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::{closure::Closure, JsCast};
+            let callback = Closure::<dyn FnMut()>::new(move || tick.update(|t| *t = t.wrapping_add(1)));
+            if let Some(window) = web_sys::window() {
+                let _ = window
+                    .set_interval_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), 15_000);
+            }
+            callback.forget();
+        }
+    });
+    let overview = Resource::new(
+        move || {
+            (
+                params.read().get("slug").unwrap_or_default(),
+                tick.get(),
+                create_device.version().get(),
+                revoke_device.version().get(),
+            )
+        },
+        |(slug, _, _, _)| load_checkin_overview(slug),
+    );
+    let device_error = action_error(create_device);
+    let revoke_error = action_error(revoke_device);
+    let new_token = move || create_device.value().get().and_then(Result::ok);
+    let list_error = move || query.read().get("error");
+    await_view!(overview, |overview| {
+        let slug = overview.slug.clone();
+        let peak = overview.arrivals.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+        view! {
+            <Title text=format!("Check-in: {}", overview.title) />
+            <section class="checkin-desk">
+                <p class="eyebrow"><A href=format!("/organise/{slug}")>{overview.title.clone()}</A></p>
+                <h1>"Check-in"</h1>
+                <p>
+                    <A href=format!("/scan/{slug}") attr:class="button">"Open the scanner"</A>
+                    " "
+                    <A href=format!("/organise/{slug}/badges") attr:class="button secondary">"Print badges"</A>
+                </p>
+                <h2>"Live counts"</h2>
+                <table class="data checkin-counts">
+                    <thead><tr><th>"List"</th><th>"Kind"</th><th>"Entry"</th><th>"Admits"</th><th>"Checked in"</th><th>"Expected"</th></tr></thead>
+                    <tbody>
+                        {overview.lists.iter().map(|l| view! {
+                            <tr data-list=l.id>
+                                <td>{l.name.clone()}</td>
+                                <td>{l.kind.clone()}</td>
+                                <td>{if l.multi_entry { "Multiple (with exits)" } else { "Single" }}</td>
+                                <td>{l.admits.clone()}</td>
+                                <td class="count-checked-in">{l.checked_in}</td>
+                                <td>{l.expected}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <h2>"Arrivals per 10 minutes"</h2>
+                {if overview.arrivals.is_empty() {
+                    view! { <p>"No arrivals through an entrance yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ol class="arrivals-chart" aria-label="Arrivals per 10 minutes">
+                            {overview.arrivals.iter().map(|(slot, n)| {
+                                let width = format!("width: {}%", (*n * 100 / peak).max(1));
+                                view! {
+                                    <li>
+                                        <span class="slot">{slot.clone()}</span>
+                                        <span class="bar" style=width></span>
+                                        <span class="n">{*n}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }}
+                <h2>"Add a check-in list"</h2>
+                {move || list_error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+                <form method="post" action=format!("/organise/{slug}/checkin/lists") class="stacked">
+                    <CsrfField />
+                    <label>"Name " <input type="text" name="name" required placeholder="e.g. Plenary hall" /></label>
+                    <label>
+                        "Kind "
+                        <select name="kind">
+                            {ListKind::ALL.into_iter().map(|k| view! { <option value=k.code()>{k.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label><input type="checkbox" name="multi_entry" value="on" />" Multiple entry (people leave and come back; exits are scanned)"</label>
+                    <fieldset>
+                        <legend>"Admits (none ticked: every ticket type)"</legend>
+                        {overview.ticket_types.iter().map(|(id, name)| view! {
+                            <label><input type="checkbox" name="admits" value=id.to_string() />" "{name.clone()}</label>
+                        }).collect_view()}
+                    </fieldset>
+                    <button type="submit">"Add the list"</button>
+                </form>
+                <h2>"Scanning devices"</h2>
+                <p>"Handhelds and apps use the device API with a token; scanner accounts can use the scanner page instead."</p>
+                <table class="data">
+                    <thead><tr><th>"Device"</th><th>"Added"</th><th></th></tr></thead>
+                    <tbody>
+                        {overview.devices.iter().map(|d| {
+                            let id = d.id;
+                            let slug = slug.clone();
+                            view! {
+                                <tr>
+                                    <td>{d.label.clone()}</td>
+                                    <td>{d.created.clone()}</td>
+                                    <td>
+                                        {if d.revoked {
+                                            view! { <span>"Revoked"</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ActionForm action=revoke_device attr:class="inline-form">
+                                                    <CsrfField />
+                                                    <input type="hidden" name="slug" value=slug />
+                                                    <input type="hidden" name="id" value=id.to_string() />
+                                                    <button type="submit" class="secondary danger">"Revoke"</button>
+                                                </ActionForm>
+                                            }.into_any()
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <FormAlert error=revoke_error />
+                <ActionForm action=create_device attr:class="inline-form">
+                    <CsrfField />
+                    <input type="hidden" name="slug" value=slug.clone() />
+                    <label>"Device name " <input type="text" name="label" required placeholder="Door A handheld" /></label>
+                    <FormAlert error=device_error />
+                    <button type="submit">"Add a device"</button>
+                </ActionForm>
+                {move || new_token().map(|token| view! {
+                    <p class="alert info">
+                        "The device's token (shown only now; put it into the device): "
+                        <code class="device-token">{token}</code>
+                    </p>
+                })}
+            </section>
+        }
+    })
+}

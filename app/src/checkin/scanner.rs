@@ -1,0 +1,548 @@
+//! The door staff's scanning station, `/scan/{slug}`: a field for handheld scanners (they type
+//! the code and press Enter), name search as a fallback, and a verdict at a glance with colour
+//! and sound. It keeps working without network: the list's offline data (public keys, tickets,
+//! check-ins so far) is kept in the browser, scans are judged locally with the same rules as the
+//! server, queued, and sent when the network is back. The queue lives in `localStorage`, so a
+//! reload or a flat battery loses no scan.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+use super::rules::{judge_offline, Direction, OfflineBundle, ScanOutcome, Verdict};
+use super::{fetch_offline_bundle, open_scanner_station, scan_badge, undo_checkin, ScannerStation};
+use crate::await_view;
+use crate::components::csrf_token;
+use crate::error::AppError;
+
+/// A scan waiting for the network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct QueuedScan {
+    list: i64,
+    code: Option<String>,
+    ticket: Option<i64>,
+    key: String,
+    direction: Direction,
+    scanned_at: i64,
+}
+
+/// What the verdict panel shows.
+#[derive(Clone, Debug, PartialEq)]
+enum Shown {
+    Outcome { outcome: ScanOutcome, offline: bool },
+    Note(String),
+}
+
+/// `/scan/{slug}`
+#[component]
+pub fn ScannerPage() -> impl IntoView {
+    let params = use_params_map();
+    let station = Resource::new(move || params.read().get("slug").unwrap_or_default(), open_scanner_station);
+    await_view!(station, |station| view! {
+        <Title text=format!("Scan: {}", station.title) />
+        <ScannerDesk station />
+    })
+}
+
+fn queue_key(slug: &str) -> String {
+    format!("exx-scan-{slug}-queue")
+}
+
+fn bundle_key(slug: &str, list: i64) -> String {
+    format!("exx-scan-{slug}-list-{list}")
+}
+
+async fn send(slug: String, station: String, scan: QueuedScan, offline: bool) -> Result<ScanOutcome, AppError> {
+    scan_badge(
+        csrf_token(),
+        slug,
+        scan.list,
+        scan.code.unwrap_or_default(),
+        scan.ticket,
+        scan.key,
+        scan.direction.as_str().to_string(),
+        station,
+        Some(scan.scanned_at),
+        offline,
+    )
+    .await
+}
+
+#[component]
+fn ScannerDesk(station: ScannerStation) -> impl IntoView {
+    let slug = StoredValue::new(station.slug.clone());
+    let lists = StoredValue::new(station.lists.clone());
+    let query = use_query_map();
+    let first = station.lists.first().map(|l| l.id).unwrap_or(0);
+    let wanted = query.read_untracked().get("list").and_then(|l| l.parse::<i64>().ok());
+    let list_id = RwSignal::new(wanted.filter(|id| station.lists.iter().any(|l| l.id == *id)).unwrap_or(first));
+    let direction = RwSignal::new(Direction::Entry);
+    let station_name = RwSignal::new(String::new());
+    let shown = RwSignal::new(None::<Shown>);
+    let online = RwSignal::new(true);
+    let queue = RwSignal::new(Vec::<QueuedScan>::new());
+    let bundle = RwSignal::new(None::<OfflineBundle>);
+    let local_entries = RwSignal::new(Vec::<i64>::new());
+    let reports = RwSignal::new(Vec::<String>::new());
+    let code_input = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let syncing = RwSignal::new(false);
+    let ready = RwSignal::new(false);
+
+    let multi_entry = move || lists.with_value(|lists| lists.iter().any(|l| l.id == list_id.get() && l.multi_entry));
+
+    let save_queue = move || {
+        let json = queue.with_untracked(|q| serde_json::to_string(q).unwrap_or_default());
+        device::save(&queue_key(&slug.get_value()), &json);
+    };
+
+    // The list's offline data: fetched when the list is chosen and refreshed while online;
+    // the copy kept on the device is used when the network is gone.
+    let refresh_bundle = move || {
+        let list = list_id.get_untracked();
+        if list == 0 {
+            return;
+        }
+        let slug = slug.get_value();
+        spawn_local(async move {
+            match fetch_offline_bundle(slug.clone(), list).await {
+                Ok(fresh) => {
+                    device::save(&bundle_key(&slug, list), &serde_json::to_string(&fresh).unwrap_or_default());
+                    // Entries this device made are in the fresh data now (or still queued).
+                    local_entries.set(Vec::new());
+                    bundle.set(Some(fresh));
+                    online.set(true);
+                }
+                Err(error) => {
+                    if matches!(error, AppError::Transport(_)) {
+                        online.set(false);
+                    }
+                    if bundle.with_untracked(|b| b.as_ref().is_none_or(|b| b.list_id != list)) {
+                        let kept = device::load(&bundle_key(&slug, list))
+                            .and_then(|json| serde_json::from_str::<OfflineBundle>(&json).ok());
+                        bundle.set(kept);
+                    }
+                }
+            }
+        });
+    };
+
+    let show = move |outcome: ScanOutcome, offline: bool| {
+        device::beep(outcome.verdict == Verdict::Valid);
+        shown.set(Some(Shown::Outcome { outcome, offline }));
+    };
+
+    let decide_offline = move |scan: QueuedScan| {
+        let judged = bundle.with_untracked(|b| {
+            b.as_ref().filter(|b| b.list_id == scan.list).map(|b| {
+                local_entries
+                    .with_untracked(|local| judge_offline(b, scan.code.as_deref(), scan.ticket, scan.direction, local))
+            })
+        });
+        match judged {
+            Some(outcome) => {
+                if outcome.verdict == Verdict::Valid {
+                    if let Some(ticket) = outcome.ticket_id {
+                        local_entries.update(|local| local.push(ticket));
+                    }
+                    queue.update(|q| q.push(scan));
+                    save_queue();
+                }
+                show(outcome, true);
+            }
+            None => {
+                // Nothing to judge with: keep the scan, it is decided when the network is back.
+                queue.update(|q| q.push(scan));
+                save_queue();
+                device::beep(false);
+                shown.set(Some(Shown::Note(
+                    "Offline, and this device has no ticket list yet: the scan is queued and checked when the network is back."
+                        .into(),
+                )));
+            }
+        }
+    };
+
+    let process = move |code: Option<String>, ticket: Option<i64>| {
+        let scan = QueuedScan {
+            list: list_id.get_untracked(),
+            code,
+            ticket,
+            key: device::new_key(),
+            direction: if multi_entry() { direction.get_untracked() } else { Direction::Entry },
+            scanned_at: device::now_seconds(),
+        };
+        if !online.get_untracked() {
+            decide_offline(scan);
+            return;
+        }
+        let slug = slug.get_value();
+        let station = station_name.get_untracked();
+        spawn_local(async move {
+            match send(slug, station, scan.clone(), false).await {
+                Ok(outcome) => show(outcome, false),
+                Err(AppError::Transport(_)) => {
+                    online.set(false);
+                    decide_offline(scan);
+                }
+                Err(error) => shown.set(Some(Shown::Note(error.to_string()))),
+            }
+        });
+    };
+
+    // Sends queued scans in order; a scan the server decides differently (another device
+    // checked the ticket in first) is reported, never dropped silently.
+    let sync = move || {
+        if syncing.get_untracked() || queue.with_untracked(Vec::is_empty) {
+            return;
+        }
+        syncing.set(true);
+        let slug = slug.get_value();
+        let station = station_name.get_untracked();
+        spawn_local(async move {
+            while let Some(next) = queue.with_untracked(|q| q.first().cloned()) {
+                match send(slug.clone(), station.clone(), next.clone(), true).await {
+                    Ok(outcome) => {
+                        online.set(true);
+                        if outcome.verdict != Verdict::Valid {
+                            let who = outcome.attendee.clone().unwrap_or_else(|| "a scan".into());
+                            reports.update(|r| {
+                                r.insert(
+                                    0,
+                                    format!("Synced {who}: {} ({})", outcome.verdict.headline(), outcome.message),
+                                )
+                            });
+                        }
+                    }
+                    Err(AppError::Transport(_)) => {
+                        online.set(false);
+                        break;
+                    }
+                    Err(error) => reports.update(|r| r.insert(0, format!("A queued scan was refused: {error}"))),
+                }
+                queue.update(|q| q.retain(|scan| scan.key != next.key));
+                save_queue();
+            }
+            syncing.set(false);
+        });
+    };
+
+    // Client only: restore what the device kept, then keep syncing and refreshing.
+    Effect::new(move |_| {
+        if ready.get_untracked() {
+            return;
+        }
+        ready.set(true);
+        let kept = device::load(&queue_key(&slug.get_value()))
+            .and_then(|json| serde_json::from_str::<Vec<QueuedScan>>(&json).ok())
+            .unwrap_or_default();
+        queue.set(kept);
+        station_name.set(device::load("exx-scan-station").unwrap_or_default());
+        let mut ticks = 0u32;
+        device::every_seconds(4, move || {
+            ticks = ticks.wrapping_add(1);
+            if !queue.with_untracked(Vec::is_empty) {
+                sync();
+            } else if !online.get_untracked() || ticks.is_multiple_of(8) {
+                refresh_bundle();
+            }
+        });
+    });
+    Effect::new(move |_| {
+        list_id.track();
+        refresh_bundle();
+    });
+
+    let undo = move |id: i64, ticket: Option<i64>| {
+        let slug = slug.get_value();
+        spawn_local(async move {
+            match undo_checkin(csrf_token(), slug, id).await {
+                Ok(()) => {
+                    if let Some(ticket) = ticket {
+                        local_entries.update(|local| local.retain(|t| *t != ticket));
+                        bundle.update(|b| {
+                            if let Some(b) = b {
+                                b.checked_in.retain(|t| *t != ticket);
+                            }
+                        });
+                    }
+                    shown.set(Some(Shown::Note("The check-in was undone.".into())));
+                }
+                Err(error) => shown.set(Some(Shown::Note(error.to_string()))),
+            }
+        });
+    };
+
+    let matches = move || {
+        let wanted = search.get().trim().to_lowercase();
+        if wanted.len() < 2 {
+            return Vec::new();
+        }
+        bundle.with(|b| {
+            b.as_ref()
+                .map(|b| {
+                    b.tickets
+                        .iter()
+                        .filter(|t| {
+                            t.name.to_lowercase().contains(&wanted) || t.organisation.to_lowercase().contains(&wanted)
+                        })
+                        .take(8)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+
+    let no_lists = station.lists.is_empty();
+    view! {
+        <section class="scanner" data-online=move || online.get().to_string()>
+            <p class="eyebrow">"Badge scanning"</p>
+            <h1>{station.title.clone()}</h1>
+            <p class="scanner-status" role="status">
+                {move || if online.get() { "Online".to_string() } else { "Offline".to_string() }}
+                {move || {
+                    let queued = queue.with(Vec::len);
+                    (queued > 0).then(|| format!(", {queued} queued"))
+                }}
+                {move || bundle.with(|b| b.as_ref().map(|b| format!(" · {} tickets on this device", b.tickets.len())))}
+            </p>
+            <noscript><p class="alert error">"The scanner needs JavaScript."</p></noscript>
+            {no_lists.then(|| view! { <p class="alert">"This event has no check-in lists yet; the organisers set them up under Check-in."</p> })}
+            <div class="scanner-controls">
+                <label>
+                    "Check-in list "
+                    <select
+                        name="list"
+                        on:change=move |ev| list_id.set(event_target_value(&ev).parse().unwrap_or(0))
+                    >
+                        {station.lists.iter().map(|l| {
+                            let id = l.id;
+                            view! { <option value=id.to_string() selected=move || list_id.get() == id>{l.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                {move || multi_entry().then(|| view! {
+                    <fieldset class="direction">
+                        <legend>"Scanning"</legend>
+                        <label><input type="radio" name="direction" checked=move || direction.get() == Direction::Entry on:change=move |_| direction.set(Direction::Entry) />" entries"</label>
+                        <label><input type="radio" name="direction" checked=move || direction.get() == Direction::Exit on:change=move |_| direction.set(Direction::Exit) />" exits"</label>
+                    </fieldset>
+                })}
+                <label>
+                    "This station "
+                    <input
+                        type="text"
+                        name="station"
+                        placeholder="e.g. Door A"
+                        prop:value=move || station_name.get()
+                        on:change=move |ev| {
+                            let name = event_target_value(&ev);
+                            device::save("exx-scan-station", &name);
+                            station_name.set(name);
+                        }
+                    />
+                </label>
+            </div>
+            <VerdictPanel shown undo />
+            <form
+                class="handheld"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    let text = code_input.get_untracked();
+                    code_input.set(String::new());
+                    if !text.trim().is_empty() {
+                        process(Some(text), None);
+                    }
+                }
+            >
+                <label for="scan-code">"Scan or type a badge code"</label>
+                <input
+                    id="scan-code"
+                    name="code"
+                    type="text"
+                    autocomplete="off"
+                    autocapitalize="characters"
+                    spellcheck="false"
+                    autofocus=true
+                    prop:value=move || code_input.get()
+                    on:input=move |ev| code_input.set(event_target_value(&ev))
+                />
+                <button type="submit">"Check"</button>
+            </form>
+            <details class="name-search">
+                <summary>"Find by name"</summary>
+                <label>
+                    "Name or organisation "
+                    <input type="search" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) />
+                </label>
+                <ul class="search-results">
+                    {move || matches().into_iter().map(|t| {
+                        let id = t.id;
+                        view! {
+                            <li>
+                                <span>{format!("{} · {} · {}", t.name, t.organisation, t.ticket_type)}</span>
+                                " "
+                                <button type="button" class="secondary" on:click=move |_| process(None, Some(id))>"Check in"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </details>
+            <ul class="sync-reports">
+                {move || reports.get().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn VerdictPanel(
+    shown: RwSignal<Option<Shown>>,
+    undo: impl Fn(i64, Option<i64>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    move || match shown.get() {
+        None => view! {
+            <div class="verdict verdict-idle" role="status" aria-live="assertive">
+                <p class="verdict-headline">"Ready"</p>
+                <p>"Scan a badge."</p>
+            </div>
+        }
+        .into_any(),
+        Some(Shown::Note(note)) => view! {
+            <div class="verdict verdict-idle" role="status" aria-live="assertive">
+                <p class="verdict-message">{note}</p>
+            </div>
+        }
+        .into_any(),
+        Some(Shown::Outcome { outcome, offline }) => {
+            let class = format!("verdict verdict-{}", outcome.verdict.tone());
+            let code = serde_json::to_value(outcome.verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let who = [outcome.attendee.clone(), outcome.ticket_type.clone(), outcome.organisation.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let earlier = outcome
+                .earlier
+                .clone()
+                .map(|e| format!("First checked in at {} on {} by {}.", device::clock(e.at), e.list, e.device));
+            let undo_target = (!offline).then_some(outcome.checkin_id).flatten().map(|id| (id, outcome.ticket_id));
+            view! {
+                <div class=class role="status" aria-live="assertive" data-verdict=code>
+                    <p class="verdict-headline">{outcome.verdict.headline()}</p>
+                    {(!who.is_empty()).then(|| view! { <p class="verdict-who">{who}</p> })}
+                    <p class="verdict-message">{outcome.message.clone()}</p>
+                    {earlier.map(|e| view! { <p class="verdict-earlier">{e}</p> })}
+                    {offline.then(|| view! { <p class="verdict-offline">"Decided offline on this device; queued for the server."</p> })}
+                    {undo_target.map(|(id, ticket)| view! {
+                        <button type="button" class="secondary" on:click=move |_| undo(id, ticket)>"Undo this check-in"</button>
+                    })}
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// The browser's side: storage, clock, sound. On the server (which never runs these) they are
+/// inert.
+mod device {
+    #[cfg(feature = "hydrate")]
+    pub fn load(key: &str) -> Option<String> {
+        web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn save(key: &str, value: &str) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.set_item(key, value);
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn now_seconds() -> i64 {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+
+    /// Unique per scan (not secret): time plus randomness.
+    #[cfg(feature = "hydrate")]
+    pub fn new_key() -> String {
+        let random = (js_sys::Math::random() * 1e15) as u64;
+        format!("web-{}-{random:x}", js_sys::Date::now() as u64)
+    }
+
+    /// "14:05" in the device's time zone.
+    #[cfg(feature = "hydrate")]
+    pub fn clock(at: i64) -> String {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64 * 1000.0));
+        format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn every_seconds(seconds: u64, mut tick: impl FnMut() + 'static) {
+        use wasm_bindgen::{closure::Closure, JsCast};
+        let callback = Closure::<dyn FnMut()>::new(tick);
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                (seconds * 1000) as i32,
+            );
+        }
+        // The page keeps ticking for as long as it is open.
+        callback.forget();
+    }
+
+    #[cfg(feature = "hydrate")]
+    thread_local! {
+        static AUDIO: std::cell::RefCell<Option<web_sys::AudioContext>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// A short high beep for entry, a long low one for a refusal.
+    #[cfg(feature = "hydrate")]
+    pub fn beep(valid: bool) {
+        AUDIO.with(|audio| {
+            let mut audio = audio.borrow_mut();
+            if audio.is_none() {
+                *audio = web_sys::AudioContext::new().ok();
+            }
+            let Some(context) = audio.as_ref() else { return };
+            let Ok(oscillator) = context.create_oscillator() else { return };
+            oscillator.frequency().set_value(if valid { 880.0 } else { 220.0 });
+            if oscillator.connect_with_audio_node(&context.destination()).is_err() {
+                return;
+            }
+            let _ = oscillator.start();
+            let _ = oscillator.stop_with_when(context.current_time() + if valid { 0.12 } else { 0.45 });
+        });
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn load(_key: &str) -> Option<String> {
+        None
+    }
+    #[cfg(not(feature = "hydrate"))]
+    pub fn save(_key: &str, _value: &str) {}
+    #[cfg(not(feature = "hydrate"))]
+    pub fn now_seconds() -> i64 {
+        0
+    }
+    #[cfg(not(feature = "hydrate"))]
+    pub fn new_key() -> String {
+        String::new()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    pub fn clock(at: i64) -> String {
+        let minutes = at.rem_euclid(86_400) / 60;
+        format!("{:02}:{:02} UTC", minutes / 60, minutes % 60)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    pub fn every_seconds(_seconds: u64, _tick: impl FnMut() + 'static) {}
+    #[cfg(not(feature = "hydrate"))]
+    pub fn beep(_valid: bool) {}
+}

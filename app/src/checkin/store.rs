@@ -1,0 +1,544 @@
+//! Check-in lists, scanning devices and check-ins. The one-entry rule of single-entry lists is
+//! the partial unique index `checkins_one_entry`: however many devices scan a ticket at once,
+//! one insert wins and the others find the winner's row.
+
+use sqlx::FromRow;
+
+use super::rules::{
+    self, BundleTicket, Direction, EarlierCheckin, EventKey, ListKind, OfflineBundle, ScanOutcome, Verdict,
+};
+use crate::backend::{error::violates, now, random_token, token_hash, AppState, Db};
+use crate::badges::code;
+use crate::db_run;
+use crate::error::AppError;
+
+#[derive(Clone, Debug, FromRow)]
+pub struct ListRow {
+    pub id: i64,
+    pub event_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub multi_entry: bool,
+    pub all_ticket_types: bool,
+}
+
+/// A list as scanning needs it.
+#[derive(Clone, Debug)]
+pub struct ScanList {
+    pub row: ListRow,
+    /// `None`: every ticket type.
+    pub admitted: Option<Vec<i64>>,
+}
+
+const LIST_COLUMNS: &str = "l.id, l.event_id, l.name, l.kind, l.multi_entry, l.all_ticket_types";
+
+pub async fn lists(db: &Db, event_id: i64) -> Result<Vec<ScanList>, AppError> {
+    let rows: Vec<ListRow> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {LIST_COLUMNS} from checkin_lists l where l.event_id = $1 order by l.id"
+    )))
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?;
+    let mut lists = Vec::with_capacity(rows.len());
+    for row in rows {
+        let admitted = admitted(db, &row).await?;
+        lists.push(ScanList { row, admitted });
+    }
+    Ok(lists)
+}
+
+async fn admitted(db: &Db, row: &ListRow) -> Result<Option<Vec<i64>>, AppError> {
+    if row.all_ticket_types {
+        return Ok(None);
+    }
+    let types: Vec<i64> = db_run!(db, |pool| sqlx::query_scalar(
+        "select ticket_type_id from checkin_list_ticket_types where list_id = $1 order by ticket_type_id"
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await)?;
+    Ok(Some(types))
+}
+
+/// The list `list_id` of the event `slug` (a list of another event is not found).
+pub async fn scan_list(db: &Db, slug: &str, list_id: i64) -> Result<ScanList, AppError> {
+    let row: Option<ListRow> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {LIST_COLUMNS} from checkin_lists l join events e on e.id = l.event_id where e.slug = $1 and l.id = $2"
+    )))
+    .bind(slug)
+    .bind(list_id)
+    .fetch_optional(pool)
+    .await)?;
+    let row = row.ok_or_else(|| AppError::NotFound("This check-in list".into()))?;
+    let admitted = admitted(db, &row).await?;
+    Ok(ScanList { row, admitted })
+}
+
+/// A list as organisers set it up.
+pub struct ListDraft {
+    pub name: String,
+    pub kind: ListKind,
+    pub multi_entry: bool,
+    /// Empty: every ticket type.
+    pub ticket_types: Vec<i64>,
+}
+
+impl ListDraft {
+    pub fn parse(name: &str, kind: &str, multi_entry: bool, ticket_types: Vec<i64>) -> Result<ListDraft, AppError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(AppError::invalid("name", "Give the list a name, e.g. \"Main entrance\"."));
+        }
+        if name.chars().count() > 80 {
+            return Err(AppError::invalid("name", "Keep the name under 80 characters."));
+        }
+        let kind = ListKind::parse(kind)
+            .ok_or_else(|| AppError::invalid("kind", "Choose entrance, session room or B2B area."))?;
+        Ok(ListDraft { name: name.to_string(), kind, multi_entry, ticket_types })
+    }
+}
+
+/// Creates a list, or changes list `id`. Ticket types must belong to the event.
+pub async fn save_list(db: &Db, event_id: i64, id: Option<i64>, draft: &ListDraft) -> Result<i64, AppError> {
+    let own: Vec<i64> = crate::tickets::store::ticket_types(db, event_id).await?.into_iter().map(|t| t.id).collect();
+    if let Some(stranger) = draft.ticket_types.iter().find(|t| !own.contains(t)) {
+        return Err(AppError::invalid("ticket_types", format!("Ticket type {stranger} is not one of this event's.")));
+    }
+    let all = draft.ticket_types.is_empty();
+    let saved = db_run!(db, |pool| async {
+        use crate::backend::db::WriteTransaction;
+        let mut tx = pool.begin_write().await?;
+        let list_id: Option<i64> = match id {
+            None => {
+                sqlx::query_scalar(
+                    "insert into checkin_lists (event_id, name, kind, multi_entry, all_ticket_types, created_at)
+                 values ($1, $2, $3, $4, $5, $6) returning id",
+                )
+                .bind(event_id)
+                .bind(&draft.name)
+                .bind(draft.kind.code())
+                .bind(draft.multi_entry)
+                .bind(all)
+                .bind(now())
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            Some(id) => {
+                sqlx::query_scalar(
+                    "update checkin_lists set name = $1, kind = $2, multi_entry = $3, all_ticket_types = $4
+                  where id = $5 and event_id = $6 returning id",
+                )
+                .bind(&draft.name)
+                .bind(draft.kind.code())
+                .bind(draft.multi_entry)
+                .bind(all)
+                .bind(id)
+                .bind(event_id)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+        };
+        let Some(list_id) = list_id else { return Ok::<Option<i64>, sqlx::Error>(None) };
+        sqlx::query("delete from checkin_list_ticket_types where list_id = $1").bind(list_id).execute(&mut *tx).await?;
+        for ticket_type in &draft.ticket_types {
+            sqlx::query("insert into checkin_list_ticket_types (list_id, ticket_type_id) values ($1, $2)")
+                .bind(list_id)
+                .bind(ticket_type)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(list_id))
+    }
+    .await);
+    match saved {
+        Ok(Some(list_id)) => Ok(list_id),
+        Ok(None) => Err(AppError::NotFound("This check-in list".into())),
+        Err(err) if violates(&err, "checkin_lists_name_key", "checkin_lists.event_id, checkin_lists.name") => {
+            Err(AppError::invalid("name", "This event already has a list of that name."))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// One ticket of the event as a scan sees it.
+pub async fn ticket_for_scan(db: &Db, event_id: i64, ticket_id: i64) -> Result<Option<BundleTicket>, AppError> {
+    let row: Option<TicketForScan> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TICKET_FOR_SCAN} where t.id = $1 and t.event_id = $2"
+    )))
+    .bind(ticket_id)
+    .bind(event_id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(TicketForScan::into_bundle))
+}
+
+const TICKET_FOR_SCAN: &str = "select t.id, t.attendee_name, t.organisation, t.ticket_type_id, tt.name as ticket_type,
+        t.status, t.badge_issued_at
+   from tickets t join ticket_types tt on tt.id = t.ticket_type_id";
+
+#[derive(FromRow)]
+struct TicketForScan {
+    id: i64,
+    attendee_name: String,
+    organisation: String,
+    ticket_type_id: i64,
+    ticket_type: String,
+    status: String,
+    badge_issued_at: Option<i64>,
+}
+
+impl TicketForScan {
+    fn into_bundle(self) -> BundleTicket {
+        BundleTicket {
+            id: self.id,
+            name: self.attendee_name,
+            organisation: self.organisation,
+            ticket_type_id: self.ticket_type_id,
+            ticket_type: self.ticket_type,
+            confirmed: self.status == "confirmed",
+            badge_issued_at: self.badge_issued_at,
+        }
+    }
+}
+
+/// One scan as a device sends it.
+#[derive(Clone, Debug)]
+pub struct Scan {
+    /// The scanned text, or `None` when door staff picked the ticket by name.
+    pub code: Option<String>,
+    pub ticket_id: Option<i64>,
+    pub idempotency_key: String,
+    pub direction: Direction,
+    /// When the device scanned; offline scans arrive later.
+    pub scanned_at: i64,
+    pub offline: bool,
+}
+
+/// How far back an offline scan may be dated, and how far ahead a device clock may run.
+const OLDEST_SCAN_SECONDS: i64 = 14 * 86_400;
+const CLOCK_SKEW_SECONDS: i64 = 300;
+
+impl Scan {
+    pub fn parse(
+        code: Option<String>,
+        ticket_id: Option<i64>,
+        idempotency_key: &str,
+        direction: &str,
+        scanned_at: Option<i64>,
+        offline: bool,
+    ) -> Result<Scan, AppError> {
+        let code = code.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+        match (&code, ticket_id) {
+            (None, None) => return Err(AppError::invalid("code", "Send the scanned code (or a ticket id).")),
+            (Some(_), Some(_)) => {
+                return Err(AppError::invalid("code", "Send either a code or a ticket id, not both."))
+            }
+            (Some(code), None) if code.len() > 512 => {
+                return Err(AppError::invalid("code", "The scanned text is too long to be a badge code."))
+            }
+            _ => {}
+        }
+        let key = idempotency_key.trim();
+        if key.len() < 8
+            || key.len() > 100
+            || !key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        {
+            return Err(AppError::invalid(
+                "idempotency_key",
+                "The idempotency key must be 8 to 100 letters, digits, '-', '_', '.' or ':'.",
+            ));
+        }
+        let direction = Direction::parse(direction)
+            .ok_or_else(|| AppError::invalid("direction", "The direction must be \"entry\" or \"exit\"."))?;
+        let now = now();
+        let scanned_at = scanned_at.unwrap_or(now);
+        if scanned_at < now - OLDEST_SCAN_SECONDS || scanned_at > now + CLOCK_SKEW_SECONDS {
+            return Err(AppError::invalid(
+                "scanned_at",
+                "The scan time is more than two weeks old or in the future; check the device's clock.",
+            ));
+        }
+        Ok(Scan { code, ticket_id, idempotency_key: key.to_string(), direction, scanned_at, offline })
+    }
+}
+
+/// Decides a scan on `list` and records the check-in when it is valid. `device` names the
+/// scanner for "already checked in … by which device".
+pub async fn redeem(state: &AppState, list: &ScanList, scan: &Scan, device: &str) -> Result<ScanOutcome, AppError> {
+    let db = &state.db;
+    let event_id = list.row.event_id;
+    let (ticket_id, issued) = match (&scan.code, scan.ticket_id) {
+        (Some(text), _) => {
+            let read = match code::read(text) {
+                Ok(read) => read,
+                Err(problem) => return Ok(rules::code_refusal(problem, |_| None)),
+            };
+            let claimed = read.code.event_id;
+            let key = state.badge_keys.existing(db, claimed).await?.map(|keys| keys.public);
+            match code::verify(text, event_id, |id| if id == claimed { key } else { None }) {
+                Ok(code) => (code.ticket_id, Some(code.issued_at)),
+                Err(problem) => {
+                    let title: Option<String> =
+                        db_run!(db, |pool| sqlx::query_scalar("select title from events where id = $1")
+                            .bind(claimed)
+                            .fetch_optional(pool)
+                            .await)?;
+                    return Ok(rules::code_refusal(problem, |_| title.clone()));
+                }
+            }
+        }
+        (None, Some(id)) => (id, None),
+        (None, None) => return Ok(ScanOutcome::refused(Verdict::Unknown, "Nothing was scanned.")),
+    };
+    let Some(ticket) = ticket_for_scan(db, event_id, ticket_id).await? else {
+        return Ok(ScanOutcome::refused(Verdict::Unknown, "No such ticket for this event."));
+    };
+    let judged =
+        rules::judge_ticket(&ticket, issued, list.row.multi_entry, list.admitted.as_deref(), scan.direction, None);
+    if judged.verdict != Verdict::Valid {
+        return Ok(judged);
+    }
+    // A lost race with an undo can leave neither a row nor a winner: decide again, once.
+    for _ in 0..2 {
+        match record(db, list, ticket.id, scan, device).await? {
+            Recorded::New(id) | Recorded::Replayed(id) => {
+                let mut outcome = judged.clone();
+                outcome.checkin_id = Some(id);
+                return Ok(outcome);
+            }
+            Recorded::Duplicate(Some(earlier)) => {
+                return Ok(rules::judge_ticket(
+                    &ticket,
+                    issued,
+                    list.row.multi_entry,
+                    list.admitted.as_deref(),
+                    scan.direction,
+                    Some(earlier),
+                ))
+            }
+            Recorded::Duplicate(None) => continue,
+        }
+    }
+    Err(crate::backend::error::internal("check-in", "entry conflicted twice without a winner"))
+}
+
+enum Recorded {
+    New(i64),
+    /// The same idempotency key was recorded before: the first answer stands.
+    Replayed(i64),
+    Duplicate(Option<EarlierCheckin>),
+}
+
+async fn record(db: &Db, list: &ScanList, ticket_id: i64, scan: &Scan, device: &str) -> Result<Recorded, AppError> {
+    let inserted: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
+        "insert into checkins (list_id, ticket_id, direction, single_entry, device, idempotency_key, scanned_at,
+                               recorded_at, offline)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict do nothing
+         returning id"
+    )
+    .bind(list.row.id)
+    .bind(ticket_id)
+    .bind(scan.direction.as_str())
+    .bind(!list.row.multi_entry)
+    .bind(device)
+    .bind(&scan.idempotency_key)
+    .bind(scan.scanned_at)
+    .bind(now())
+    .bind(scan.offline)
+    .fetch_optional(pool)
+    .await)?;
+    if let Some(id) = inserted {
+        return Ok(Recorded::New(id));
+    }
+    let same_key: Option<(i64, i64)> = db_run!(db, |pool| sqlx::query_as(
+        "select id, ticket_id from checkins where list_id = $1 and idempotency_key = $2"
+    )
+    .bind(list.row.id)
+    .bind(&scan.idempotency_key)
+    .fetch_optional(pool)
+    .await)?;
+    if let Some((id, earlier_ticket)) = same_key {
+        if earlier_ticket != ticket_id {
+            return Err(AppError::invalid(
+                "idempotency_key",
+                "This idempotency key was already used for another ticket; make a new key for every scan.",
+            ));
+        }
+        return Ok(Recorded::Replayed(id));
+    }
+    let earlier: Option<(i64, String, String)> = db_run!(db, |pool| sqlx::query_as(
+        "select c.scanned_at, l.name, c.device from checkins c join checkin_lists l on l.id = c.list_id
+          where c.list_id = $1 and c.ticket_id = $2 and c.single_entry and c.direction = 'entry'
+            and c.undone_at is null"
+    )
+    .bind(list.row.id)
+    .bind(ticket_id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(Recorded::Duplicate(earlier.map(|(at, list, device)| EarlierCheckin { at, list, device })))
+}
+
+/// Takes back a check-in (a mistaken scan); the ticket may enter again.
+pub async fn undo(db: &Db, event_id: i64, checkin_id: i64) -> Result<(), AppError> {
+    let changed = db_run!(db, |pool| sqlx::query(
+        "update checkins set undone_at = $1
+          where id = $2 and undone_at is null
+            and list_id in (select id from checkin_lists where event_id = $3)"
+    )
+    .bind(now())
+    .bind(checkin_id)
+    .bind(event_id)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    if changed == 0 {
+        return Err(AppError::NotFound("This check-in (or it was undone already)".into()));
+    }
+    Ok(())
+}
+
+/// Everything a scanner needs to keep going without the network.
+pub async fn offline_bundle(state: &AppState, list: &ScanList) -> Result<OfflineBundle, AppError> {
+    let db = &state.db;
+    let event_id = list.row.event_id;
+    // Make sure this event's key exists before listing keys.
+    state.badge_keys.for_event(db, event_id).await?;
+    let keys: Vec<(i64, String, String)> = db_run!(db, |pool| sqlx::query_as(
+        "select k.event_id, e.title, k.public_key from event_badge_keys k join events e on e.id = k.event_id
+          order by k.event_id"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let tickets: Vec<TicketForScan> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TICKET_FOR_SCAN} where t.event_id = $1 and t.status in ('confirmed', 'cancelled', 'refunded') order by t.id"
+    )))
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?;
+    let checked_in: Vec<i64> = db_run!(db, |pool| sqlx::query_scalar(
+        "select distinct ticket_id from checkins where list_id = $1 and direction = 'entry' and undone_at is null
+          order by ticket_id"
+    )
+    .bind(list.row.id)
+    .fetch_all(pool)
+    .await)?;
+    Ok(OfflineBundle {
+        event_id,
+        list_id: list.row.id,
+        list_name: list.row.name.clone(),
+        multi_entry: list.row.multi_entry,
+        admitted_ticket_types: list.admitted.clone(),
+        keys: keys.into_iter().map(|(event_id, title, public_key)| EventKey { event_id, title, public_key }).collect(),
+        tickets: tickets.into_iter().map(TicketForScan::into_bundle).collect(),
+        checked_in,
+        made_at: now(),
+    })
+}
+
+/// Checked in and expected per list.
+#[derive(Clone, Debug, FromRow)]
+pub struct ListCount {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub multi_entry: bool,
+    pub checked_in: i64,
+    pub expected: i64,
+}
+
+pub async fn counts(db: &Db, event_id: i64) -> Result<Vec<ListCount>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(
+        "select l.id, l.name, l.kind, l.multi_entry,
+                (select count(distinct c.ticket_id) from checkins c
+                  where c.list_id = l.id and c.direction = 'entry' and c.undone_at is null) as checked_in,
+                (select count(*) from tickets t
+                  where t.event_id = l.event_id and t.status = 'confirmed'
+                    and (l.all_ticket_types or t.ticket_type_id in
+                         (select x.ticket_type_id from checkin_list_ticket_types x where x.list_id = l.id))) as expected
+           from checkin_lists l where l.event_id = $1 order by l.id"
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// First entries through the event's entrance lists per ten minutes: (slot start, count).
+pub async fn arrivals(db: &Db, event_id: i64) -> Result<Vec<(i64, i64)>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(
+        "select (c.scanned_at / 600) * 600 as slot, count(*) as arrivals
+           from checkins c join checkin_lists l on l.id = c.list_id
+          where l.event_id = $1 and l.kind = 'entrance' and c.direction = 'entry' and c.undone_at is null
+          group by slot order by slot"
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct Device {
+    pub id: i64,
+    pub event_id: i64,
+    pub label: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Registers a scanning device and returns its token, which is shown once and stored hashed.
+pub async fn create_device(db: &Db, event_id: i64, label: &str, created_by: i64) -> Result<String, AppError> {
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 60 {
+        return Err(AppError::invalid("label", "Name the device in 1 to 60 characters, e.g. \"Door A handheld\"."));
+    }
+    let token = format!("exd_{}", random_token());
+    db_run!(db, |pool| sqlx::query(
+        "insert into scanner_devices (event_id, label, token_hash, created_by, created_at) values ($1, $2, $3, $4, $5)"
+    )
+    .bind(event_id)
+    .bind(label)
+    .bind(token_hash(&token))
+    .bind(created_by)
+    .bind(now())
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(token)
+}
+
+pub async fn devices(db: &Db, event_id: i64) -> Result<Vec<Device>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(
+        "select id, event_id, label, created_at, revoked_at from scanner_devices where event_id = $1 order by id"
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+pub async fn revoke_device(db: &Db, event_id: i64, device_id: i64) -> Result<(), AppError> {
+    let changed = db_run!(db, |pool| sqlx::query(
+        "update scanner_devices set revoked_at = $1 where id = $2 and event_id = $3 and revoked_at is null"
+    )
+    .bind(now())
+    .bind(device_id)
+    .bind(event_id)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    if changed == 0 {
+        return Err(AppError::NotFound("This device".into()));
+    }
+    Ok(())
+}
+
+/// The live device a bearer token belongs to.
+pub async fn device_for_token(db: &Db, token: &str) -> Result<Option<Device>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(
+        "select id, event_id, label, created_at, revoked_at from scanner_devices
+          where token_hash = $1 and revoked_at is null"
+    )
+    .bind(token_hash(token))
+    .fetch_optional(pool)
+    .await)?)
+}
