@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones behind them.
 #   make run    install what is missing, build, and serve the demo series on http://127.0.0.1:3000
 #   make test   the whole suite: unit, integration on SQLite and PostgreSQL, end-to-end in Chromium
-.PHONY: run test build setup lint fmt clean bench-agenda bench-registration
+.PHONY: run test build setup lint fmt clean bench-agenda bench-registration bench-checkin
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
@@ -32,6 +32,9 @@ bench-agenda:
 
 bench-registration:
 	cargo run --release -p server --example bench_registration
+
+bench-checkin:
+	cargo run --release -p server --example bench_checkin
 
 clean:
 	cargo clean

@@ -521,7 +521,7 @@ async fn organisers_set_up_lists_and_watch_the_counts(backend: Backend) {
 
     // Live counts: one of the five confirmed demo tickets is in.
     let organiser = as_user(&app, "organiser.biorn@eventxchange.test").await;
-    let reply = organiser.call("load_checkin_overview", &[("slug", HEIDELBERG)]).await;
+    let reply = organiser.call("checkin_overview", &[("slug", HEIDELBERG)]).await;
     assert!(reply.ok(), "{reply:?}");
     let lists = reply.body["lists"].as_array().unwrap();
     let main = lists.iter().find(|l| l["name"] == "Main entrance").unwrap();

@@ -19,8 +19,9 @@ pub struct EventKeys {
 }
 
 impl EventKeys {
+    /// Signs a code. Only the event's own codes should be signed; the tests sign other events'
+    /// ids too, to show that such forgeries are refused.
     pub fn sign(&self, code: BadgeCode) -> String {
-        debug_assert_eq!(code.event_id, self.event_id);
         code.with_signature(&self.signing.sign(code.signed_text().as_bytes()).to_bytes())
     }
 

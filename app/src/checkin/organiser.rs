@@ -141,30 +141,31 @@ pub fn CheckinDeskPage() -> impl IntoView {
     let query = use_query_map();
     let create_device = ServerAction::<CreateScannerDevice>::new();
     let revoke_device = ServerAction::<RevokeScannerDevice>::new();
-    // Counts refresh by themselves while the page is open.
-    let tick = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::{closure::Closure, JsCast};
-            let callback = Closure::<dyn FnMut()>::new(move || tick.update(|t| *t = t.wrapping_add(1)));
-            if let Some(window) = web_sys::window() {
-                let _ = window
-                    .set_interval_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), 15_000);
-            }
-            callback.forget();
-        }
-    });
     let overview = Resource::new(
         move || {
             (
                 params.read().get("slug").unwrap_or_default(),
-                tick.get(),
                 create_device.version().get(),
                 revoke_device.version().get(),
             )
         },
-        |(slug, _, _, _)| load_checkin_overview(slug),
+        |(slug, _, _)| load_checkin_overview(slug),
+    );
+    // The counts refresh by themselves while the page is open, without touching the forms.
+    let tick = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Ok(timer) = set_interval_with_handle(
+            move || {
+                tick.try_update(|t| *t = t.wrapping_add(1));
+            },
+            std::time::Duration::from_secs(15),
+        ) {
+            on_cleanup(move || timer.clear());
+        }
+    });
+    let live = Resource::new(
+        move || (params.read().get("slug").unwrap_or_default(), tick.get()),
+        |(slug, _)| load_checkin_overview(slug),
     );
     let device_error = action_error(create_device);
     let revoke_error = action_error(revoke_device);
@@ -172,7 +173,6 @@ pub fn CheckinDeskPage() -> impl IntoView {
     let list_error = move || query.read().get("error");
     await_view!(overview, |overview| {
         let slug = overview.slug.clone();
-        let peak = overview.arrivals.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
         view! {
             <Title text=format!("Check-in: {}", overview.title) />
             <section class="checkin-desk">
@@ -184,40 +184,14 @@ pub fn CheckinDeskPage() -> impl IntoView {
                     <A href=format!("/organise/{slug}/badges") attr:class="button secondary">"Print badges"</A>
                 </p>
                 <h2>"Live counts"</h2>
-                <table class="data checkin-counts">
-                    <thead><tr><th>"List"</th><th>"Kind"</th><th>"Entry"</th><th>"Admits"</th><th>"Checked in"</th><th>"Expected"</th></tr></thead>
-                    <tbody>
-                        {overview.lists.iter().map(|l| view! {
-                            <tr data-list=l.id>
-                                <td>{l.name.clone()}</td>
-                                <td>{l.kind.clone()}</td>
-                                <td>{if l.multi_entry { "Multiple (with exits)" } else { "Single" }}</td>
-                                <td>{l.admits.clone()}</td>
-                                <td class="count-checked-in">{l.checked_in}</td>
-                                <td>{l.expected}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-                <h2>"Arrivals per 10 minutes"</h2>
-                {if overview.arrivals.is_empty() {
-                    view! { <p>"No arrivals through an entrance yet."</p> }.into_any()
-                } else {
-                    view! {
-                        <ol class="arrivals-chart" aria-label="Arrivals per 10 minutes">
-                            {overview.arrivals.iter().map(|(slot, n)| {
-                                let width = format!("width: {}%", (*n * 100 / peak).max(1));
-                                view! {
-                                    <li>
-                                        <span class="slot">{slot.clone()}</span>
-                                        <span class="bar" style=width></span>
-                                        <span class="n">{*n}</span>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ol>
-                    }.into_any()
-                }}
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match live.await {
+                            Ok(live) => live_counts(live.lists, live.arrivals).into_any(),
+                            Err(error) => crate::components::problem_view(error),
+                        }
+                    })}
+                </Transition>
                 <h2>"Add a check-in list"</h2>
                 {move || list_error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
                 <form method="post" action=format!("/organise/{slug}/checkin/lists") class="stacked">
@@ -286,4 +260,45 @@ pub fn CheckinDeskPage() -> impl IntoView {
             </section>
         }
     })
+}
+
+/// The counts table and the arrivals chart.
+fn live_counts(lists: Vec<ListLine>, arrivals: Vec<(String, i64)>) -> impl IntoView {
+    let peak = arrivals.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    view! {
+                <table class="data checkin-counts">
+                    <thead><tr><th>"List"</th><th>"Kind"</th><th>"Entry"</th><th>"Admits"</th><th>"Checked in"</th><th>"Expected"</th></tr></thead>
+                    <tbody>
+                        {lists.iter().map(|l| view! {
+                            <tr data-list=l.id>
+                                <td>{l.name.clone()}</td>
+                                <td>{l.kind.clone()}</td>
+                                <td>{if l.multi_entry { "Multiple (with exits)" } else { "Single" }}</td>
+                                <td>{l.admits.clone()}</td>
+                                <td class="count-checked-in">{l.checked_in}</td>
+                                <td>{l.expected}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <h2>"Arrivals per 10 minutes"</h2>
+                {if arrivals.is_empty() {
+                    view! { <p>"No arrivals through an entrance yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ol class="arrivals-chart" aria-label="Arrivals per 10 minutes">
+                            {arrivals.iter().map(|(slot, n)| {
+                                let width = format!("width: {}%", (*n * 100 / peak).max(1));
+                                view! {
+                                    <li>
+                                        <span class="slot">{slot.clone()}</span>
+                                        <span class="bar" style=width></span>
+                                        <span class="n">{*n}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }}
+    }
 }

@@ -11,6 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
+use super::camera::CameraScanner;
 use super::rules::{judge_offline, Direction, OfflineBundle, ScanOutcome, Verdict};
 use super::{fetch_offline_bundle, open_scanner_station, scan_badge, undo_checkin, ScannerStation};
 use crate::await_view;
@@ -64,7 +65,8 @@ async fn send(slug: String, station: String, scan: QueuedScan, offline: bool) ->
         scan.key,
         scan.direction.as_str().to_string(),
         station,
-        Some(scan.scanned_at),
+        // Online, the server's clock decides; a device clock running wrong cannot block scans.
+        offline.then_some(scan.scanned_at),
         offline,
     )
     .await
@@ -84,7 +86,8 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
     let online = RwSignal::new(true);
     let queue = RwSignal::new(Vec::<QueuedScan>::new());
     let bundle = RwSignal::new(None::<OfflineBundle>);
-    let local_entries = RwSignal::new(Vec::<i64>::new());
+    // (list, ticket) of entries this device let in since its offline data was made.
+    let local_entries = RwSignal::new(Vec::<(i64, i64)>::new());
     let reports = RwSignal::new(Vec::<String>::new());
     let code_input = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
@@ -110,8 +113,8 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
             match fetch_offline_bundle(slug.clone(), list).await {
                 Ok(fresh) => {
                     device::save(&bundle_key(&slug, list), &serde_json::to_string(&fresh).unwrap_or_default());
-                    // Entries this device made are in the fresh data now (or still queued).
-                    local_entries.set(Vec::new());
+                    // This list's entries made here are in the fresh data now, or still queued.
+                    local_entries.update(|local| local.retain(|(l, t)| *l != list || !fresh.checked_in.contains(t)));
                     bundle.set(Some(fresh));
                     online.set(true);
                 }
@@ -137,15 +140,19 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
     let decide_offline = move |scan: QueuedScan| {
         let judged = bundle.with_untracked(|b| {
             b.as_ref().filter(|b| b.list_id == scan.list).map(|b| {
-                local_entries
-                    .with_untracked(|local| judge_offline(b, scan.code.as_deref(), scan.ticket, scan.direction, local))
+                local_entries.with_untracked(|local| {
+                    let here: Vec<i64> = local.iter().filter(|(l, _)| *l == scan.list).map(|(_, t)| *t).collect();
+                    judge_offline(b, scan.code.as_deref(), scan.ticket, scan.direction, &here)
+                })
             })
         });
         match judged {
             Some(outcome) => {
                 if outcome.verdict == Verdict::Valid {
                     if let Some(ticket) = outcome.ticket_id {
-                        local_entries.update(|local| local.push(ticket));
+                        if scan.direction == Direction::Entry {
+                            local_entries.update(|local| local.push((scan.list, ticket)));
+                        }
                     }
                     queue.update(|q| q.push(scan));
                     save_queue();
@@ -202,7 +209,8 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
         let slug = slug.get_value();
         let station = station_name.get_untracked();
         spawn_local(async move {
-            while let Some(next) = queue.with_untracked(|q| q.first().cloned()) {
+            // `try_`: the page may have been left meanwhile.
+            while let Some(next) = queue.try_with_untracked(|q| q.first().cloned()).flatten() {
                 match send(slug.clone(), station.clone(), next.clone(), true).await {
                     Ok(outcome) => {
                         online.set(true);
@@ -220,7 +228,20 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
                         online.set(false);
                         break;
                     }
-                    Err(error) => reports.update(|r| r.insert(0, format!("A queued scan was refused: {error}"))),
+                    // The scan itself is wrong (or its list is gone): report it, keep going.
+                    Err(error @ (AppError::Invalid { .. } | AppError::NotFound(_))) => {
+                        reports.update(|r| r.insert(0, format!("A queued scan was refused: {error}")))
+                    }
+                    // Signed out, a stale form token, a server fault: keep the scan for later.
+                    Err(error) => {
+                        reports.update(|r| {
+                            let note = format!("Queued scans wait: {error}");
+                            if r.first() != Some(&note) {
+                                r.insert(0, note);
+                            }
+                        });
+                        break;
+                    }
                 }
                 queue.update(|q| q.retain(|scan| scan.key != next.key));
                 save_queue();
@@ -240,15 +261,22 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
             .unwrap_or_default();
         queue.set(kept);
         station_name.set(device::load("exx-scan-station").unwrap_or_default());
-        let mut ticks = 0u32;
-        device::every_seconds(4, move || {
-            ticks = ticks.wrapping_add(1);
-            if !queue.with_untracked(Vec::is_empty) {
-                sync();
-            } else if !online.get_untracked() || ticks.is_multiple_of(8) {
-                refresh_bundle();
-            }
-        });
+        let ticks = std::cell::Cell::new(0u32);
+        let timer = set_interval_with_handle(
+            move || {
+                ticks.set(ticks.get().wrapping_add(1));
+                if !queue.with_untracked(Vec::is_empty) {
+                    sync();
+                } else if !online.get_untracked() || ticks.get().is_multiple_of(8) {
+                    refresh_bundle();
+                }
+            },
+            std::time::Duration::from_secs(4),
+        );
+        // Leaving the page stops the timer before its signals are gone.
+        if let Ok(timer) = timer {
+            on_cleanup(move || timer.clear());
+        }
     });
     Effect::new(move |_| {
         list_id.track();
@@ -261,7 +289,7 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
             match undo_checkin(csrf_token(), slug, id).await {
                 Ok(()) => {
                     if let Some(ticket) = ticket {
-                        local_entries.update(|local| local.retain(|t| *t != ticket));
+                        local_entries.update(|local| local.retain(|(_, t)| *t != ticket));
                         bundle.update(|b| {
                             if let Some(b) = b {
                                 b.checked_in.retain(|t| *t != ticket);
@@ -311,6 +339,7 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
             </p>
             <noscript><p class="alert error">"The scanner needs JavaScript."</p></noscript>
             {no_lists.then(|| view! { <p class="alert">"This event has no check-in lists yet; the organisers set them up under Check-in."</p> })}
+            {view! {
             <div class="scanner-controls">
                 <label>
                     "Check-in list "
@@ -346,7 +375,9 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
                     />
                 </label>
             </div>
+            }.into_any()}
             <VerdictPanel shown undo />
+            {view! {
             <form
                 class="handheld"
                 on:submit=move |ev| {
@@ -372,6 +403,9 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
                 />
                 <button type="submit">"Check"</button>
             </form>
+            }.into_any()}
+            <CameraScanner on_code=move |text: String| process(Some(text), None) />
+            {view! {
             <details class="name-search">
                 <summary>"Find by name"</summary>
                 <label>
@@ -391,11 +425,13 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </details>
+            }.into_any()}
             <ul class="sync-reports">
                 {move || reports.get().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
             </ul>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -485,20 +521,6 @@ mod device {
     }
 
     #[cfg(feature = "hydrate")]
-    pub fn every_seconds(seconds: u64, mut tick: impl FnMut() + 'static) {
-        use wasm_bindgen::{closure::Closure, JsCast};
-        let callback = Closure::<dyn FnMut()>::new(tick);
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
-                callback.as_ref().unchecked_ref(),
-                (seconds * 1000) as i32,
-            );
-        }
-        // The page keeps ticking for as long as it is open.
-        callback.forget();
-    }
-
-    #[cfg(feature = "hydrate")]
     thread_local! {
         static AUDIO: std::cell::RefCell<Option<web_sys::AudioContext>> = const { std::cell::RefCell::new(None) };
     }
@@ -541,8 +563,6 @@ mod device {
         let minutes = at.rem_euclid(86_400) / 60;
         format!("{:02}:{:02} UTC", minutes / 60, minutes % 60)
     }
-    #[cfg(not(feature = "hydrate"))]
-    pub fn every_seconds(_seconds: u64, _tick: impl FnMut() + 'static) {}
     #[cfg(not(feature = "hydrate"))]
     pub fn beep(_valid: bool) {}
 }

@@ -84,7 +84,9 @@ pub struct ListDraft {
 }
 
 impl ListDraft {
-    pub fn parse(name: &str, kind: &str, multi_entry: bool, ticket_types: Vec<i64>) -> Result<ListDraft, AppError> {
+    pub fn parse(name: &str, kind: &str, multi_entry: bool, mut ticket_types: Vec<i64>) -> Result<ListDraft, AppError> {
+        ticket_types.sort_unstable();
+        ticket_types.dedup();
         let name = name.trim();
         if name.is_empty() {
             return Err(AppError::invalid("name", "Give the list a name, e.g. \"Main entrance\"."));
@@ -252,7 +254,11 @@ impl Scan {
         let direction = Direction::parse(direction)
             .ok_or_else(|| AppError::invalid("direction", "The direction must be \"entry\" or \"exit\"."))?;
         let now = now();
-        let scanned_at = scanned_at.unwrap_or(now);
+        let mut scanned_at = scanned_at.unwrap_or(now);
+        // An offline scan already happened: a device clock running fast must not lose it.
+        if offline && scanned_at > now {
+            scanned_at = now;
+        }
         if scanned_at < now - OLDEST_SCAN_SECONDS || scanned_at > now + CLOCK_SKEW_SECONDS {
             return Err(AppError::invalid(
                 "scanned_at",
@@ -464,12 +470,15 @@ pub async fn counts(db: &Db, event_id: i64) -> Result<Vec<ListCount>, AppError> 
     .await)?)
 }
 
-/// First entries through the event's entrance lists per ten minutes: (slot start, count).
+/// Arrivals per ten minutes: each ticket's first entry through any of the event's entrance
+/// lists, so re-entries and second doors are not counted twice. (slot start, count).
 pub async fn arrivals(db: &Db, event_id: i64) -> Result<Vec<(i64, i64)>, AppError> {
     Ok(db_run!(db, |pool| sqlx::query_as(
-        "select (c.scanned_at / 600) * 600 as slot, count(*) as arrivals
-           from checkins c join checkin_lists l on l.id = c.list_id
-          where l.event_id = $1 and l.kind = 'entrance' and c.direction = 'entry' and c.undone_at is null
+        "select (f.arrived / 600) * 600 as slot, count(*) as arrivals
+           from (select c.ticket_id, min(c.scanned_at) as arrived
+                   from checkins c join checkin_lists l on l.id = c.list_id
+                  where l.event_id = $1 and l.kind = 'entrance' and c.direction = 'entry' and c.undone_at is null
+                  group by c.ticket_id) f
           group by slot order by slot"
     )
     .bind(event_id)

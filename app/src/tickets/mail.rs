@@ -17,7 +17,8 @@ pub fn confirmation(public_url: &str, ticket: &TicketRow, event_ics: &str) -> Ou
         body_text: format!(
             "Hello {name},\n\nyou are registered for {event}.\n\n\
              Ticket: {kind} ({price})\nTicket number: {id}\n\n\
-             Your ticket, with your badge once it is issued, is here:\n{link}\n\n\
+             Your ticket is here:\n{link}\n\n\
+             Print your badge, or show its QR code at the door from your phone:\n{link}/badge\n\n\
              The event is attached as a calendar file. See the programme and build your agenda at\n\
              {public_url}/events/{slug}/agenda\n\nSee you there,\nthe EventXchange team\n",
             name = ticket.attendee_name,

@@ -1,0 +1,86 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const DEMO_PASSWORD = "eventxchange-demo";
+const DECODER = resolve(__dirname, "../../../shared/tools/decode_qr.py");
+
+async function signedIn(browser: Browser, email: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/signin");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Email address").fill(email);
+  await page.locator("#field-password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("link", { name: "Sign out" }).or(page.getByRole("button", { name: "Sign out" }))).toBeVisible();
+  return page;
+}
+
+/** The badge code of a demo guest, read from the badge PNG by the independent QR decoder. */
+async function badgeCode(organiser: Page, guest: string): Promise<string> {
+  await organiser.goto("/organise/heidelberg-2027/badges");
+  const badge = organiser.locator("article.badge", { hasText: guest });
+  const ticket = await badge.getAttribute("data-ticket");
+  const printed = (await badge.locator(".badge-code code").textContent())?.trim() ?? "";
+  const png = await organiser.request.get(`/tickets/${ticket}/badge.png`);
+  expect(png.status()).toBe(200);
+  const file = join(mkdtempSync(join(tmpdir(), "exx-badge-")), "badge.png");
+  writeFileSync(file, await png.body());
+  const decoded = execFileSync("python3", [DECODER, file], { encoding: "utf8" }).trim().split("\t").pop() ?? "";
+  expect(decoded).toBe(printed);
+  return decoded;
+}
+
+async function scan(page: Page, code: string) {
+  const field = page.getByLabel("Scan or type a badge code");
+  // A handheld scanner types the code and presses Enter.
+  await field.fill(code);
+  await field.press("Enter");
+}
+
+test("door staff check in a demo badge with a handheld scanner, then see it was already used", async ({ browser }) => {
+  const organiser = await signedIn(browser, "organiser.biorn@eventxchange.test");
+  const lena = await badgeCode(organiser, "Lena Hoffmann");
+  const pieter = await badgeCode(organiser, "Pieter Claes");
+
+  const door = await signedIn(browser, "scanner.heidelberg@eventxchange.test");
+  await door.goto("/scan/heidelberg-2027");
+  await expect(door.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(door.getByLabel("Check-in list")).toHaveValue(/\d+/);
+  // The offline copy of the ticket list arrives in the background.
+  await expect(door.getByText(/tickets on this device/)).toBeVisible();
+
+  await scan(door, lena);
+  const verdict = door.locator(".verdict");
+  await expect(verdict.locator(".verdict-headline")).toHaveText("VALID");
+  await expect(verdict).toContainText("Lena Hoffmann");
+  await expect(verdict).toHaveClass(/verdict-go/);
+
+  await scan(door, lena);
+  await expect(verdict.locator(".verdict-headline")).toHaveText("ALREADY CHECKED IN");
+  await expect(verdict).toContainText("Main entrance");
+
+  // A forged code is refused.
+  await scan(door, lena.slice(0, -4) + (lena.endsWith("AAAA") ? "BBBB" : "AAAA"));
+  await expect(verdict.locator(".verdict-headline")).toHaveText("UNKNOWN OR FORGED");
+
+  // The Wi-Fi drops: the scan is judged on the device and queued, then sent when it is back.
+  await door.context().setOffline(true);
+  await scan(door, pieter);
+  await expect(verdict.locator(".verdict-headline")).toHaveText("VALID");
+  await expect(verdict).toContainText("Decided offline");
+  await expect(door.locator(".scanner-status")).toContainText("Offline, 1 queued");
+  await scan(door, pieter);
+  await expect(verdict.locator(".verdict-headline")).toHaveText("ALREADY CHECKED IN");
+  await door.context().setOffline(false);
+  await expect(door.locator(".scanner-status")).not.toContainText("queued", { timeout: 20_000 });
+  await expect(door.locator(".scanner-status")).toContainText("Online");
+
+  // The server has the offline entry: the organisers' live counts show both guests in.
+  await organiser.goto("/organise/heidelberg-2027/checkin");
+  const entrance = organiser.locator("tr", { hasText: "Main entrance" });
+  await expect(entrance.locator(".count-checked-in")).toHaveText("2");
+});

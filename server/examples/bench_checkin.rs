@@ -1,0 +1,215 @@
+//! Benchmark (not a test): badge redeems per second over HTTP through the device API.
+//!
+//!     make bench-checkin    (= cargo run --release -p server --example bench_checkin)
+//!
+//! Starts the real server in this process on a free port, once on a fresh SQLite file and once
+//! on a fresh PostgreSQL database (created on BENCH_POSTGRES_URL, default the local server, and
+//! dropped afterwards; skipped with a message when unreachable). Each backend gets the demo
+//! series plus TICKETS (default 20,000) confirmed tickets with signed badge codes, and a device
+//! token. Then 1 and SCANNERS (default 16) concurrent scanners post redeems to the demo's
+//! single-entry "Main entrance" list: valid codes (each ticket's first entry, which verifies
+//! the signature and writes the check-in), duplicates (codes already checked in) and unknown
+//! codes (tampered signatures). Prints redeems/s with p50 and p99 latency per case. Clients and
+//! server share the machine's cores.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, Executor};
+
+const SLUG: &str = "heidelberg-2027";
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let tickets = env_number("TICKETS", 20_000) as usize;
+    let scanners = env_number("SCANNERS", 16) as usize;
+    let scratch = std::env::temp_dir().join(format!("exx_bench_checkin_{}", std::process::id()));
+    bench(&format!("sqlite:{}/bench.db", scratch.display()), tickets, scanners).await;
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    let admin_url =
+        std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    match sqlx::PgConnection::connect(&admin_url).await {
+        Ok(mut admin) => {
+            let name = format!("exx_bench_checkin_{}", std::process::id());
+            admin.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await.expect("create database");
+            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+            bench(&format!("{base}/{name}"), tickets, scanners).await;
+            let _ = admin.execute(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).await;
+        }
+        Err(err) => println!("PostgreSQL skipped: {admin_url} is not reachable ({err})"),
+    }
+}
+
+async fn bench(database_url: &str, tickets: usize, scanners: usize) {
+    let mut config = server::Cli::from_environment();
+    config.database_url = database_url.to_string();
+    config.demo = true;
+    config.smtp_url = None;
+    let state = server::build_state(&config).await.expect("start the server");
+    let db = state.db.clone();
+
+    let prepared = Instant::now();
+    let event_id: i64 = app::db_run!(&db, |pool| sqlx::query_scalar("select id from events where slug = $1")
+        .bind(SLUG)
+        .fetch_one(pool)
+        .await
+        .expect("event"));
+    let crowd = app::checkin::demo::crowd(&db, event_id, "Bench", tickets as i64).await.expect("crowd");
+    let keys = state.badge_keys.for_event(&db, event_id).await.expect("keys");
+    let codes: Vec<String> = {
+        let issued: Vec<(i64, i64)> = app::db_run!(&db, |pool| sqlx::query_as(
+            "select id, badge_issued_at from tickets where event_id = $1 and badge_issued_at is not null"
+        )
+        .bind(event_id)
+        .fetch_all(pool)
+        .await
+        .expect("issued"));
+        crowd
+            .iter()
+            .map(|&ticket_id| {
+                let issued_at = issued.iter().find(|(id, _)| *id == ticket_id).expect("issued").1;
+                keys.sign(app::badges::code::BadgeCode { event_id, ticket_id, issued_at })
+            })
+            .collect()
+    };
+    // Forgeries: the right shape, a signature that does not match.
+    let forged: Vec<String> = codes.iter().map(|code| tamper(code)).collect();
+    let organiser: i64 = app::db_run!(&db, |pool| sqlx::query_scalar(
+        "select id from users where email = 'organiser.biorn@eventxchange.test'"
+    )
+    .fetch_one(pool)
+    .await
+    .expect("organiser"));
+    let token =
+        app::checkin::store::create_device(&db, event_id, "Benchmark turnstile", organiser).await.expect("device");
+    let list: i64 = app::db_run!(&db, |pool| sqlx::query_scalar(
+        "select id from checkin_lists where event_id = $1 and name = 'Main entrance'"
+    )
+    .bind(event_id)
+    .fetch_one(pool)
+    .await
+    .expect("list"));
+    println!(
+        "check-in redeems over HTTP ({} backend), {} tickets; prepared in {:.1} s",
+        db.backend_name(),
+        codes.len(),
+        prepared.elapsed().as_secs_f64()
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, server::router(state)).await.expect("serve") });
+    let client = reqwest::Client::builder().pool_max_idle_per_host(scanners).build().expect("client");
+    let url = Arc::new(format!("{base}/api/v1/events/{SLUG}/checkin-lists/{list}/redeem"));
+    let target = Target { client, url, token: Arc::new(token) };
+
+    // Warm-up: connections, caches, the key.
+    target.run(&forged[..200.min(forged.len())], 4, "unknown").await;
+
+    // Each ticket's first entry happens once, so the valid runs take disjoint slices.
+    let single = (tickets / 10).clamp(1, 2_000);
+    let many = (tickets - single).min(single * 4);
+    let (first, rest) = codes.split_at(single);
+    let rest = &rest[..many];
+    println!("{:>9}  {:<10} {:>9} {:>11} {:>8} {:>8}", "scanners", "codes", "redeems", "redeems/s", "p50 ms", "p99 ms");
+    let cases: [(usize, &str, &[String]); 6] = [
+        (1, "valid", first),
+        (scanners, "valid", rest),
+        (1, "duplicate", first),
+        (scanners, "duplicate", rest),
+        (1, "unknown", &forged[..single]),
+        (scanners, "unknown", &forged[..many]),
+    ];
+    for (concurrency, kind, slice) in cases {
+        let (elapsed, mut latencies) = target.run(slice, concurrency, kind).await;
+        latencies.sort_unstable();
+        let pick = |p: f64| {
+            latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)]
+                .as_secs_f64()
+                * 1000.0
+        };
+        println!(
+            "{concurrency:>9}  {kind:<10} {:>9} {:>11.0} {:>8.2} {:>8.2}",
+            latencies.len(),
+            latencies.len() as f64 / elapsed.as_secs_f64(),
+            pick(0.50),
+            pick(0.99),
+        );
+    }
+    let entries: i64 = app::db_run!(&db, |pool| sqlx::query_scalar(
+        "select count(*) from checkins where list_id = $1 and undone_at is null"
+    )
+    .bind(list)
+    .fetch_one(pool)
+    .await
+    .expect("count"));
+    assert_eq!(entries as usize, single + many, "every valid redeem left exactly one entry");
+    db.close().await;
+}
+
+/// Flips one character of the signature.
+fn tamper(code: &str) -> String {
+    let mut bytes = code.as_bytes().to_vec();
+    let at = bytes.len() - 5;
+    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).expect("ascii")
+}
+
+#[derive(Clone)]
+struct Target {
+    client: reqwest::Client,
+    url: Arc<String>,
+    token: Arc<String>,
+}
+
+impl Target {
+    /// Redeems every code once with `concurrency` scanners; checks each verdict is `expected`.
+    async fn run(&self, codes: &[String], concurrency: usize, expected: &str) -> (Duration, Vec<Duration>) {
+        let codes = Arc::new(codes.to_vec());
+        let next = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for scanner in 0..concurrency {
+            let (target, codes, next, expected) = (self.clone(), codes.clone(), next.clone(), expected.to_string());
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(code) = codes.get(n) else { break };
+                    let body = format!(
+                        r#"{{"code":"{code}","idempotency_key":"bench-{expected}-{concurrency}-{scanner}-{n}-{}"}}"#,
+                        codes.len()
+                    );
+                    let start = Instant::now();
+                    let response = target
+                        .client
+                        .post(target.url.as_str())
+                        .bearer_auth(target.token.as_str())
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("redeem");
+                    let status = response.status();
+                    let text = response.text().await.expect("body");
+                    latencies.push(start.elapsed());
+                    assert!(status.is_success(), "{status}: {text}");
+                    let wanted = if expected == "duplicate" { "already_checked_in" } else { expected.as_str() };
+                    assert!(text.contains(&format!(r#""verdict":"{wanted}""#)), "expected {wanted}: {text}");
+                }
+                latencies
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.expect("scanner task"));
+        }
+        (started.elapsed(), all)
+    }
+}
