@@ -638,10 +638,8 @@ async fn acknowledged_check_ins_survive_kill_9(backend: Backend) {
     let app = app_or_skip!(TestApp::spawn(backend));
     let event = event_id(&app, HEIDELBERG).await;
     let crowd = app::checkin::demo::crowd(app.db(), event, "Durable", 3000).await.unwrap();
-    let mut codes = Vec::new();
-    for &ticket in &crowd {
-        codes.push((ticket, code_of(&app, ticket).await));
-    }
+    let codes = badges::codes_of(app.db(), &BadgeKeys::default(), event, &crowd).await.unwrap();
+    assert_eq!(codes.len(), crowd.len());
     let entrance = list_id(&app, HEIDELBERG, "Main entrance").await;
     let token = device_token(&app, HEIDELBERG, "organiser.biorn@eventxchange.test", "Turnstile").await;
 

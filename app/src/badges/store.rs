@@ -62,9 +62,10 @@ pub async fn codes_of(
     .bind(event_id)
     .fetch_all(pool)
     .await)?;
+    let wanted: std::collections::HashSet<i64> = ticket_ids.iter().copied().collect();
     Ok(issued
         .into_iter()
-        .filter(|(id, _)| ticket_ids.contains(id))
+        .filter(|(id, _)| wanted.contains(id))
         .filter_map(|(ticket_id, issued_at)| {
             issued_at.map(|issued_at| (ticket_id, signer.sign(BadgeCode { event_id, ticket_id, issued_at })))
         })
