@@ -8,17 +8,16 @@
 //! SECONDS (default 10) against `/events/heidelberg-2027/agenda` and prints requests/s and the
 //! p50/p99 latency. Clients and server share the machine's cores, as on a small host.
 
+mod bench_support;
+
 use std::time::{Duration, Instant};
 
 use app::agenda::rules::{SessionDraft, SessionInput};
 use app::agenda::store::{self, NamePolicy, SessionWrite};
+use bench_support::{env_number, quantile_ms};
 
 const SLUG: &str = "heidelberg-2027";
 const TARGET_SESSIONS: usize = 300;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() {
@@ -96,8 +95,6 @@ async fn main() {
     let mut latencies = run(&client, &url, clients, Duration::from_secs(seconds)).await;
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let pick =
-        |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)];
     println!(
         "agenda SSR ({} sessions, {} KB page, {} backend): {} clients, {} requests in {:.1} s",
         total,
@@ -110,8 +107,8 @@ async fn main() {
     println!(
         "requests/s: {:.0}   p50: {:.1} ms   p99: {:.1} ms   max: {:.1} ms",
         latencies.len() as f64 / elapsed,
-        pick(0.50).as_secs_f64() * 1000.0,
-        pick(0.99).as_secs_f64() * 1000.0,
+        quantile_ms(&latencies, 0.50),
+        quantile_ms(&latencies, 0.99),
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
     );
     state.db.close().await;

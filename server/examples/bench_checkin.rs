@@ -12,43 +12,26 @@
 //! codes (tampered signatures). Prints redeems/s with p50 and p99 latency per case. Clients and
 //! server share the machine's cores.
 
+mod bench_support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::{Connection, Executor};
+use bench_support::{env_number, quantile_ms};
 
 const SLUG: &str = "heidelberg-2027";
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() {
     let tickets = env_number("TICKETS", 20_000) as usize;
     let scanners = env_number("SCANNERS", 16) as usize;
-    let scratch = std::env::temp_dir().join(format!("exx_bench_checkin_{}", std::process::id()));
-    bench(&format!("sqlite:{}/bench.db", scratch.display()), tickets, scanners).await;
-    let _ = std::fs::remove_dir_all(&scratch);
-
-    let admin_url =
-        std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    match sqlx::PgConnection::connect(&admin_url).await {
-        Ok(mut admin) => {
-            let name = format!("exx_bench_checkin_{}", std::process::id());
-            admin.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await.expect("create database");
-            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
-            bench(&format!("{base}/{name}"), tickets, scanners).await;
-            let _ = admin.execute(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).await;
-        }
-        Err(err) => println!("PostgreSQL skipped: {admin_url} is not reachable ({err})"),
-    }
+    bench_support::on_both_backends("bench_checkin", |url| bench(url, tickets, scanners)).await;
 }
 
-async fn bench(database_url: &str, tickets: usize, scanners: usize) {
+async fn bench(database_url: String, tickets: usize, scanners: usize) {
     let mut config = server::Cli::from_environment();
-    config.database_url = database_url.to_string();
+    config.database_url = database_url;
     config.demo = true;
     config.smtp_url = None;
     let state = server::build_state(&config).await.expect("start the server");
@@ -118,17 +101,12 @@ async fn bench(database_url: &str, tickets: usize, scanners: usize) {
     for (concurrency, kind, slice) in cases {
         let (elapsed, mut latencies) = target.run(slice, concurrency, kind).await;
         latencies.sort_unstable();
-        let pick = |p: f64| {
-            latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)]
-                .as_secs_f64()
-                * 1000.0
-        };
         println!(
             "{concurrency:>9}  {kind:<10} {:>9} {:>11.0} {:>8.2} {:>8.2}",
             latencies.len(),
             latencies.len() as f64 / elapsed.as_secs_f64(),
-            pick(0.50),
-            pick(0.99),
+            quantile_ms(&latencies, 0.50),
+            quantile_ms(&latencies, 0.99),
         );
     }
     let entries: i64 = app::db_run!(&db, |pool| sqlx::query_scalar(

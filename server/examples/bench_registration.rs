@@ -11,46 +11,29 @@
 //! full server-function round trip with session, CSRF check and transaction. Prints
 //! registrations/s and the p50/p99 of a whole registration. Clients and server share the cores.
 
+mod bench_support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::{Connection, Executor};
+use bench_support::{env_number, quantile_ms};
 
 const SLUG: &str = "heidelberg-2027";
 /// Any 64 hex digits: the double-submit check compares the form field with the cookie.
 const CSRF: &str = "b3c1a9e0d4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1";
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() {
     let clients = env_number("CLIENTS", 16) as usize;
     let seconds = env_number("SECONDS", 10);
     let people = env_number("PEOPLE", 30_000) as usize;
-    let scratch = std::env::temp_dir().join(format!("exx_bench_reg_{}", std::process::id()));
-    bench(&format!("sqlite:{}/bench.db", scratch.display()), clients, seconds, people).await;
-    let _ = std::fs::remove_dir_all(&scratch);
-
-    let admin_url =
-        std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    match sqlx::PgConnection::connect(&admin_url).await {
-        Ok(mut admin) => {
-            let name = format!("exx_bench_{}", std::process::id());
-            admin.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await.expect("create database");
-            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
-            bench(&format!("{base}/{name}"), clients, seconds, people).await;
-            let _ = admin.execute(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).await;
-        }
-        Err(err) => println!("PostgreSQL skipped: {admin_url} is not reachable ({err})"),
-    }
+    bench_support::on_both_backends("bench_registration", |url| bench(url, clients, seconds, people)).await;
 }
 
-async fn bench(database_url: &str, clients: usize, seconds: u64, people: usize) {
+async fn bench(database_url: String, clients: usize, seconds: u64, people: usize) {
     let mut config = server::Cli::from_environment();
-    config.database_url = database_url.to_string();
+    config.database_url = database_url;
     config.demo = true;
     config.smtp_url = None;
     let state = server::build_state(&config).await.expect("start the server");
@@ -116,8 +99,6 @@ async fn bench(database_url: &str, clients: usize, seconds: u64, people: usize) 
     .expect("count"));
     assert_eq!(confirmed as usize, next.load(Ordering::SeqCst).min(people), "every registration is confirmed");
     latencies.sort_unstable();
-    let pick =
-        |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)];
     println!(
         "free registrations over HTTP ({} backend): {clients} clients, {} registrations in {elapsed:.1} s",
         db.backend_name(),
@@ -126,8 +107,8 @@ async fn bench(database_url: &str, clients: usize, seconds: u64, people: usize) 
     println!(
         "registrations/s: {:.0}   p50: {:.1} ms   p99: {:.1} ms   (each = form post + confirmation)",
         latencies.len() as f64 / elapsed,
-        pick(0.50).as_secs_f64() * 1000.0,
-        pick(0.99).as_secs_f64() * 1000.0,
+        quantile_ms(&latencies, 0.50),
+        quantile_ms(&latencies, 0.99),
     );
     db.close().await;
 }

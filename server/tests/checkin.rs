@@ -173,22 +173,7 @@ async fn badges_carry_a_signed_code_an_independent_decoder_reads(backend: Backen
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["content-type"], "image/png");
     let png = response.bytes().await.unwrap();
-    let path = std::env::temp_dir().join(format!("exx_badge_{}_{ticket}_{backend:?}.png", std::process::id()));
-    std::fs::write(&path, &png).unwrap();
-    let decoded = std::process::Command::new("python3")
-        .arg("../../shared/tools/decode_qr.py")
-        .arg(&path)
-        .arg("--expect")
-        .arg(&code)
-        .output()
-        .expect("run the QR decoder");
-    let _ = std::fs::remove_file(&path);
-    assert!(
-        decoded.status.success(),
-        "the decoder read: {}{}",
-        String::from_utf8_lossy(&decoded.stdout),
-        String::from_utf8_lossy(&decoded.stderr)
-    );
+    common::independent_check("decode_qr.py", "badge.png", &png, &["--expect", &code]);
 
     // Other attendees see nothing; the event's organisers may print it.
     let stranger = as_user(&app, "attendee.tartu@eventxchange.test").await;

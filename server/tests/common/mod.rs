@@ -366,3 +366,28 @@ impl Browser {
 }
 
 pub const DEMO_PASSWORD: &str = app::backend::demo::DEMO_PASSWORD;
+
+/// Runs one of the independent checkers of `../shared/tools` (the path is relative to the server
+/// crate, where tests run) on a temporary file holding `content`, with `args` after the file.
+/// Panics with what the checker printed when it finds a problem.
+pub fn independent_check(tool: &str, file_name: &str, content: &[u8], args: &[&str]) {
+    let path = std::env::temp_dir().join(format!(
+        "exx_{}_{}_{file_name}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::write(&path, content).expect("write the file to check");
+    let output = std::process::Command::new("python3")
+        .arg(format!("../../shared/tools/{tool}"))
+        .arg(&path)
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| panic!("could not run {tool}: {err}"));
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        output.status.success(),
+        "{tool} refused {file_name}:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
