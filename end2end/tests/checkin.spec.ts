@@ -84,3 +84,60 @@ test("door staff check in a demo badge with a handheld scanner, then see it was 
   const entrance = organiser.locator("tr", { hasText: "Main entrance" });
   await expect(entrance.locator(".count-checked-in")).toHaveText("2");
 });
+
+test("the scanner reads a badge through the phone camera", async ({ browser, playwright, baseURL }) => {
+  const organiser = await signedIn(browser, "organiser.biorn@eventxchange.test");
+  const andres = await badgeCode(organiser, "Andres Kuusk");
+  const ticket = await organiser.locator("article.badge", { hasText: "Andres Kuusk" }).getAttribute("data-ticket");
+  const png = await organiser.request.get(`/tickets/${ticket}/badge.png`);
+  const dir = mkdtempSync(join(tmpdir(), "exx-camera-"));
+  writeFileSync(join(dir, "badge.png"), await png.body());
+  // Chromium's fake camera plays a Y4M file: the badge's QR code on a white 640x480 frame.
+  execFileSync("python3", [
+    "-c",
+    `
+import sys
+from PIL import Image
+frame = Image.new("L", (640, 480), 255)
+code = Image.open(sys.argv[1]).convert("L")
+code.thumbnail((440, 440))
+frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+with open(sys.argv[2], "wb") as out:
+    out.write(b"YUV4MPEG2 W640 H480 F5:1 Ip A1:1 C420jpeg\\n")
+    for _ in range(5):
+        out.write(b"FRAME\\n" + frame.tobytes() + bytes([128]) * (320 * 240 * 2))
+`,
+    join(dir, "badge.png"),
+    join(dir, "badge.y4m"),
+  ]);
+
+  const camera = await playwright.chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${join(dir, "badge.y4m")}`,
+    ],
+  });
+  try {
+    const context = await camera.newContext({ baseURL, permissions: ["camera"] });
+    const door = await context.newPage();
+    await door.goto("/signin");
+    await expect(door.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await door.getByLabel("Email address").fill("scanner.heidelberg@eventxchange.test");
+    await door.locator("#field-password").fill(DEMO_PASSWORD);
+    await door.getByRole("button", { name: "Sign in" }).click();
+    await expect(door.getByRole("button", { name: "Sign out" })).toBeVisible();
+    await door.goto("/scan/heidelberg-2027");
+    await expect(door.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await door.getByRole("button", { name: "Scan with the camera" }).click();
+    const verdict = door.locator(".verdict");
+    await expect(verdict.locator(".verdict-headline")).toHaveText("VALID", { timeout: 20_000 });
+    await expect(verdict).toContainText("Andres Kuusk");
+    expect(andres.startsWith("EXX1.")).toBe(true);
+  } finally {
+    await camera.close();
+  }
+});
