@@ -278,6 +278,15 @@ async fn door_scans_get_the_right_verdicts(backend: Backend) {
             .await;
         assert_eq!((status, verdict(&body)), (200, "valid"), "{body}");
         assert_eq!(body["direction"], direction);
+        // The desk's "inside now" follows the latest scan.
+        let inside = app::checkin::store::counts(app.db(), event_id(&app, HEIDELBERG).await)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|count| count.id == plenary)
+            .unwrap()
+            .inside;
+        assert_eq!(inside, i64::from(direction == "entry"), "after an {direction}");
     }
 
     // A cancelled ticket is refused.
@@ -511,6 +520,7 @@ async fn organisers_set_up_lists_and_watch_the_counts(backend: Backend) {
     let lists = reply.body["lists"].as_array().unwrap();
     let main = lists.iter().find(|l| l["name"] == "Main entrance").unwrap();
     assert_eq!((main["checked_in"].as_i64(), main["expected"].as_i64()), (Some(1), Some(5)));
+    assert_eq!(main["inside"].as_i64(), Some(1));
     let lounge = lists.iter().find(|l| l["name"] == "Speakers' lounge").unwrap();
     assert_eq!(lounge["expected"].as_i64(), Some(1), "only the speaker is expected there");
     assert_eq!(reply.body["arrivals"].as_array().unwrap().iter().map(|a| a[1].as_i64().unwrap()).sum::<i64>(), 1);
@@ -575,6 +585,49 @@ async fn organisers_set_up_lists_and_watch_the_counts(backend: Backend) {
         .await
         .unwrap());
     assert_eq!(lists_before, lists_after);
+
+    // Changing a list: the same form with its id.
+    let (status, _) = post(vec![
+        ("csrf", csrf.clone()),
+        ("id", workshop.to_string()),
+        ("name", "Workshop room A".into()),
+        ("kind", "b2b".into()),
+        ("admits", types[1].to_string()),
+    ])
+    .await;
+    assert_eq!(status, 303);
+    let changed: (String, String, bool, bool) = app::db_run!(app.db(), |pool| sqlx::query_as(
+        "select name, kind, multi_entry, all_ticket_types from checkin_lists where id = $1"
+    )
+    .bind(workshop)
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(changed, ("Workshop room A".to_string(), "b2b".to_string(), false, false));
+    // Another event's list cannot be changed from here.
+    let leuven = list_id(&app, LEUVEN, "Main entrance").await;
+    let (status, _) = post(vec![
+        ("csrf", csrf.clone()),
+        ("id", leuven.to_string()),
+        ("name", "Hijacked".into()),
+        ("kind", "session".into()),
+    ])
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(list_id(&app, LEUVEN, "Main entrance").await, leuven, "unchanged");
+
+    // A list with check-ins stays; an unused one can be removed.
+    let kept = organiser.submit("remove_checkin_list", &[("slug", HEIDELBERG), ("id", &entrance.to_string())]).await;
+    assert_eq!((kept.status, kept.error_field().as_deref()), (422, Some("list")), "{kept:?}");
+    let removed = organiser.submit("remove_checkin_list", &[("slug", HEIDELBERG), ("id", &workshop.to_string())]).await;
+    assert!(removed.ok(), "{removed:?}");
+    let left: i64 =
+        app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from checkin_lists where id = $1")
+            .bind(workshop)
+            .fetch_one(pool)
+            .await
+            .unwrap());
+    assert_eq!(left, 0);
 }
 
 /// The server binary in its own process, so it can be killed without warning.

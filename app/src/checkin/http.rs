@@ -98,8 +98,8 @@ async fn offline(
     headers: HeaderMap,
     Path((slug, list)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    scanner(&state, &headers, &slug, false).await?;
-    let list = store::scan_list(&state.db, &slug, list_id(&list)?).await?;
+    let scanner = scanner(&state, &headers, &slug, false).await?;
+    let list = store::scan_list(&state.db, scanner.event_id, list_id(&list)?).await?;
     Ok(Json(store::offline_bundle(&state, &list).await?).into_response())
 }
 
@@ -127,7 +127,7 @@ async fn redeem(
             format!("The request body must be JSON as the API describes: {}", rejection.body_text()),
         )
     })?;
-    let list = store::scan_list(&state.db, &slug, list_id(&list)?).await?;
+    let list = store::scan_list(&state.db, scanner.event_id, list_id(&list)?).await?;
     let scan = Scan::parse(
         body.code,
         body.ticket_id,
@@ -167,8 +167,12 @@ async fn save_list(
         admits.push(value.parse::<i64>().map_err(|_| AppError::invalid("admits", "Unknown ticket type."))?);
     }
     let back = format!("/organise/{slug}/checkin");
+    let id = match field("id") {
+        "" => None,
+        id => Some(id.parse::<i64>().map_err(|_| AppError::NotFound("This check-in list".into()))?),
+    };
     let saved = match ListDraft::parse(field("name"), field("kind"), field("multi_entry") == "on", admits) {
-        Ok(draft) => store::save_list(&state.db, event.id, None, &draft).await,
+        Ok(draft) => store::save_list(&state.db, event.id, id, &draft).await,
         Err(error) => Err(error),
     };
     match saved {

@@ -97,8 +97,8 @@ pub async fn fetch_offline_bundle(slug: String, list: i64) -> Result<OfflineBund
     use crate::backend::error::reply;
     reply(
         async move {
-            let (state, _, _) = server::scanner_of(&slug).await?;
-            let list = store::scan_list(&state.db, &slug, list).await?;
+            let (state, _, event_id) = server::scanner_of(&slug).await?;
+            let list = store::scan_list(&state.db, event_id, list).await?;
             store::offline_bundle(&state, &list).await
         }
         .await,
@@ -123,8 +123,8 @@ pub async fn scan_badge(
     reply(
         async move {
             auth::check_csrf(&csrf)?;
-            let (state, principal, _) = server::scanner_of(&slug).await?;
-            let list = store::scan_list(&state.db, &slug, list).await?;
+            let (state, principal, event_id) = server::scanner_of(&slug).await?;
+            let list = store::scan_list(&state.db, event_id, list).await?;
             let code = Some(code).filter(|c| !c.trim().is_empty());
             let scan = store::Scan::parse(code, ticket, &key, &direction, scanned_at, offline)?;
             store::redeem(&state, &list, &scan, &server::device_label(&station, &principal)).await

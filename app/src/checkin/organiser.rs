@@ -19,8 +19,12 @@ pub struct ListLine {
     pub id: i64,
     pub name: String,
     pub kind: String,
+    pub kind_code: String,
     pub multi_entry: bool,
     pub admits: String,
+    pub inside: i64,
+    /// `None`: every ticket type.
+    pub admitted: Option<Vec<i64>>,
     pub checked_in: i64,
     pub expected: i64,
 }
@@ -60,7 +64,7 @@ pub async fn load_checkin_overview(slug: String) -> Result<CheckinOverview, AppE
                 .into_iter()
                 .map(|count| {
                     let admitted = lists.iter().find(|l| l.row.id == count.id).and_then(|l| l.admitted.clone());
-                    let admits = match admitted {
+                    let admits = match &admitted {
                         None => "All ticket types".to_string(),
                         Some(types) => ticket_types
                             .iter()
@@ -73,8 +77,11 @@ pub async fn load_checkin_overview(slug: String) -> Result<CheckinOverview, AppE
                         id: count.id,
                         name: count.name,
                         kind: ListKind::parse(&count.kind).map(ListKind::label).unwrap_or("").to_string(),
+                        kind_code: count.kind,
                         multi_entry: count.multi_entry,
                         admits,
+                        inside: count.inside,
+                        admitted,
                         checked_in: count.checked_in,
                         expected: count.expected,
                     }
@@ -101,6 +108,20 @@ pub async fn load_checkin_overview(slug: String) -> Result<CheckinOverview, AppE
                 })
                 .collect();
             Ok(CheckinOverview { slug, title: event.title, lists, arrivals, devices, ticket_types })
+        }
+        .await,
+    )
+}
+
+/// Removes a list that nobody was checked in on (one with check-ins stays, for the record).
+#[server(endpoint = "remove_checkin_list")]
+pub async fn remove_checkin_list(csrf: String, slug: String, id: i64) -> Result<(), AppError> {
+    use crate::backend::{auth, error::reply};
+    reply(
+        async move {
+            auth::check_csrf(&csrf)?;
+            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            super::store::remove_list(&state.db, event.id, id).await
         }
         .await,
     )
@@ -141,15 +162,17 @@ pub fn CheckinDeskPage() -> impl IntoView {
     let query = use_query_map();
     let create_device = ServerAction::<CreateScannerDevice>::new();
     let revoke_device = ServerAction::<RevokeScannerDevice>::new();
+    let remove_list = ServerAction::<RemoveCheckinList>::new();
     let overview = Resource::new(
         move || {
             (
                 params.read().get("slug").unwrap_or_default(),
                 create_device.version().get(),
                 revoke_device.version().get(),
+                remove_list.version().get(),
             )
         },
-        |(slug, _, _)| load_checkin_overview(slug),
+        |(slug, _, _, _)| load_checkin_overview(slug),
     );
     // The counts refresh by themselves while the page is open, without touching the forms.
     let tick = RwSignal::new(0u32);
@@ -169,6 +192,7 @@ pub fn CheckinDeskPage() -> impl IntoView {
     );
     let device_error = action_error(create_device);
     let revoke_error = action_error(revoke_device);
+    let remove_error = action_error(remove_list);
     let new_token = move || create_device.value().get().and_then(Result::ok);
     let list_error = move || query.read().get("error");
     await_view!(overview, |overview| {
@@ -192,26 +216,28 @@ pub fn CheckinDeskPage() -> impl IntoView {
                         }
                     })}
                 </Transition>
-                <h2>"Add a check-in list"</h2>
+                <h2>"Check-in lists"</h2>
                 {move || list_error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
-                <form method="post" action=format!("/organise/{slug}/checkin/lists") class="stacked">
-                    <CsrfField />
-                    <label>"Name " <input type="text" name="name" required placeholder="e.g. Plenary hall" /></label>
-                    <label>
-                        "Kind "
-                        <select name="kind">
-                            {ListKind::ALL.into_iter().map(|k| view! { <option value=k.code()>{k.label()}</option> }).collect_view()}
-                        </select>
-                    </label>
-                    <label><input type="checkbox" name="multi_entry" value="on" />" Multiple entry (people leave and come back; exits are scanned)"</label>
-                    <fieldset>
-                        <legend>"Admits (none ticked: every ticket type)"</legend>
-                        {overview.ticket_types.iter().map(|(id, name)| view! {
-                            <label><input type="checkbox" name="admits" value=id.to_string() />" "{name.clone()}</label>
-                        }).collect_view()}
-                    </fieldset>
-                    <button type="submit">"Add the list"</button>
-                </form>
+                <FormAlert error=remove_error />
+                {overview.lists.iter().map(|list| {
+                    let id = list.id;
+                    let slug = slug.clone();
+                    let ticket_types = overview.ticket_types.clone();
+                    view! {
+                        <details class="list-editor">
+                            <summary>{format!("Change \u{201c}{}\u{201d}", list.name)}</summary>
+                            <ListForm slug=slug.clone() ticket_types list=Some(list.clone()) />
+                            <ActionForm action=remove_list attr:class="inline-form">
+                                <CsrfField />
+                                <input type="hidden" name="slug" value=slug />
+                                <input type="hidden" name="id" value=id.to_string() />
+                                <button type="submit" class="secondary danger">"Remove this list"</button>
+                            </ActionForm>
+                        </details>
+                    }
+                }).collect_view()}
+                <h3>"Add a check-in list"</h3>
+                <ListForm slug=slug.clone() ticket_types=overview.ticket_types.clone() list=None />
                 <h2>"Scanning devices"</h2>
                 <p>"Handhelds and apps use the device API with a token; scanner accounts can use the scanner page instead."</p>
                 <table class="data">
@@ -267,7 +293,7 @@ fn live_counts(lists: Vec<ListLine>, arrivals: Vec<(String, i64)>) -> impl IntoV
     let peak = arrivals.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
     view! {
                 <table class="data checkin-counts">
-                    <thead><tr><th>"List"</th><th>"Kind"</th><th>"Entry"</th><th>"Admits"</th><th>"Checked in"</th><th>"Expected"</th></tr></thead>
+                    <thead><tr><th>"List"</th><th>"Kind"</th><th>"Entry"</th><th>"Admits"</th><th>"Checked in"</th><th>"Inside now"</th><th>"Expected"</th></tr></thead>
                     <tbody>
                         {lists.iter().map(|l| view! {
                             <tr data-list=l.id>
@@ -276,6 +302,7 @@ fn live_counts(lists: Vec<ListLine>, arrivals: Vec<(String, i64)>) -> impl IntoV
                                 <td>{if l.multi_entry { "Multiple (with exits)" } else { "Single" }}</td>
                                 <td>{l.admits.clone()}</td>
                                 <td class="count-checked-in">{l.checked_in}</td>
+                                <td class="count-inside">{l.inside}</td>
                                 <td>{l.expected}</td>
                             </tr>
                         }).collect_view()}
@@ -300,5 +327,38 @@ fn live_counts(lists: Vec<ListLine>, arrivals: Vec<(String, i64)>) -> impl IntoV
                         </ol>
                     }.into_any()
                 }}
+    }
+}
+
+/// Adds a list, or changes `list`: a plain form post, since the admitted ticket types are
+/// repeated fields.
+#[component]
+fn ListForm(slug: String, ticket_types: Vec<(i64, String)>, list: Option<ListLine>) -> impl IntoView {
+    let id = list.as_ref().map(|l| l.id.to_string()).unwrap_or_default();
+    let name = list.as_ref().map(|l| l.name.clone()).unwrap_or_default();
+    let kind = list.as_ref().map(|l| l.kind_code.clone()).unwrap_or_default();
+    let multi_entry = list.as_ref().is_some_and(|l| l.multi_entry);
+    let admitted = list.as_ref().and_then(|l| l.admitted.clone()).unwrap_or_default();
+    let button = if list.is_some() { "Save the list" } else { "Add the list" };
+    view! {
+        <form method="post" action=format!("/organise/{slug}/checkin/lists") class="stacked">
+            <CsrfField />
+            <input type="hidden" name="id" value=id />
+            <label>"Name " <input type="text" name="name" required placeholder="e.g. Plenary hall" value=name /></label>
+            <label>
+                "Kind "
+                <select name="kind">
+                    {ListKind::ALL.into_iter().map(|k| view! { <option value=k.code() selected=k.code() == kind>{k.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label><input type="checkbox" name="multi_entry" value="on" checked=multi_entry />" Multiple entry (people leave and come back; exits are scanned)"</label>
+            <fieldset>
+                <legend>"Admits (none ticked: every ticket type)"</legend>
+                {ticket_types.into_iter().map(|(id, name)| view! {
+                    <label><input type="checkbox" name="admits" value=id.to_string() checked=admitted.contains(&id) />" "{name}</label>
+                }).collect_view()}
+            </fieldset>
+            <button type="submit">{button}</button>
+        </form>
     }
 }

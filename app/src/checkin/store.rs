@@ -60,12 +60,12 @@ async fn admitted(db: &Db, row: &ListRow) -> Result<Option<Vec<i64>>, AppError> 
     Ok(Some(types))
 }
 
-/// The list `list_id` of the event `slug` (a list of another event is not found).
-pub async fn scan_list(db: &Db, slug: &str, list_id: i64) -> Result<ScanList, AppError> {
+/// The list `list_id` of the event (a list of another event is not found).
+pub async fn scan_list(db: &Db, event_id: i64, list_id: i64) -> Result<ScanList, AppError> {
     let row: Option<ListRow> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {LIST_COLUMNS} from checkin_lists l join events e on e.id = l.event_id where e.slug = $1 and l.id = $2"
+        "select {LIST_COLUMNS} from checkin_lists l where l.event_id = $1 and l.id = $2"
     )))
-    .bind(slug)
+    .bind(event_id)
     .bind(list_id)
     .fetch_optional(pool)
     .await)?;
@@ -161,6 +161,24 @@ pub async fn save_list(db: &Db, event_id: i64, id: Option<i64>, draft: &ListDraf
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// Removes a list without check-ins; a list that has any stays (they are the record of who came).
+pub async fn remove_list(db: &Db, event_id: i64, list_id: i64) -> Result<(), AppError> {
+    let removed = db_run!(db, |pool| sqlx::query(
+        "delete from checkin_lists where id = $1 and event_id = $2
+            and not exists (select 1 from checkins c where c.list_id = checkin_lists.id)"
+    )
+    .bind(list_id)
+    .bind(event_id)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    if removed == 1 {
+        return Ok(());
+    }
+    scan_list(db, event_id, list_id).await?;
+    Err(AppError::invalid("list", "People were checked in on this list, so it stays as the record of who came."))
 }
 
 /// One ticket of the event as a scan sees it.
@@ -443,7 +461,7 @@ pub async fn offline_bundle(state: &AppState, list: &ScanList) -> Result<Offline
     })
 }
 
-/// Checked in and expected per list.
+/// Checked in, inside now and expected per list.
 #[derive(Clone, Debug, FromRow)]
 pub struct ListCount {
     pub id: i64,
@@ -451,6 +469,8 @@ pub struct ListCount {
     pub kind: String,
     pub multi_entry: bool,
     pub checked_in: i64,
+    /// Tickets whose latest scan here is an entry (on a single-entry list: everyone checked in).
+    pub inside: i64,
     pub expected: i64,
 }
 
@@ -459,6 +479,13 @@ pub async fn counts(db: &Db, event_id: i64) -> Result<Vec<ListCount>, AppError> 
         "select l.id, l.name, l.kind, l.multi_entry,
                 (select count(distinct c.ticket_id) from checkins c
                   where c.list_id = l.id and c.direction = 'entry' and c.undone_at is null) as checked_in,
+                (select count(*) from checkins c
+                  where c.list_id = l.id and c.direction = 'entry' and c.undone_at is null
+                    and not exists (select 1 from checkins later
+                                     where later.list_id = c.list_id and later.ticket_id = c.ticket_id
+                                       and later.undone_at is null
+                                       and (later.scanned_at > c.scanned_at
+                                            or (later.scanned_at = c.scanned_at and later.id > c.id)))) as inside,
                 (select count(*) from tickets t
                   where t.event_id = l.event_id and t.status = 'confirmed'
                     and (l.all_ticket_types or t.ticket_type_id in
