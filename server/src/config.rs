@@ -76,6 +76,11 @@ pub struct Config {
     /// Seconds before the first retry of an undelivered mail; each further retry waits twice as long.
     #[arg(long, env = "MAIL_RETRY_SECONDS", default_value_t = 30)]
     pub mail_retry_seconds: u64,
+    /// Wraps the events' badge signing keys in the database (any long random string; keep it
+    /// like a password). Without it the keys are stored unwrapped, which suits development only.
+    /// Once set, it must stay: wrapped keys cannot be read without it.
+    #[arg(long, env = "BADGE_KEY_SECRET", hide_env_values = true)]
+    pub badge_key_secret: Option<String>,
     /// Log filter, in tracing's `RUST_LOG` syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn,tower_http=info")]
     pub log: String,
@@ -119,6 +124,7 @@ impl std::fmt::Debug for Config {
             .field("stripe", &self.stripe_secret_key.as_ref().map(|_| "configured"))
             .field("stripe_api_base", &self.stripe_api_base)
             .field("smtp", &self.smtp_url.as_ref().map(|_| "configured"))
+            .field("badge_key_secret", &self.badge_key_secret.as_ref().map(|_| "configured"))
             .field("mail_from", &self.mail_from)
             .finish()
     }

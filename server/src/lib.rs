@@ -62,7 +62,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         db,
         settings: Arc::new(Settings { secure_cookies: public_url.starts_with("https://"), public_url }),
         agendas: Arc::default(),
-        badge_keys: Arc::default(),
+        badge_keys: Arc::new(app::badges::keys::BadgeKeys::new(config.badge_key_secret.as_deref())),
         payments,
     })
 }

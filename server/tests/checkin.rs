@@ -20,6 +20,7 @@ on_both_backends!(
     offline_scanners_judge_with_the_downloaded_bundle,
     organisers_set_up_lists_and_watch_the_counts,
     acknowledged_check_ins_survive_kill_9,
+    badge_keys_are_wrapped_with_the_server_secret,
 );
 
 macro_rules! app_or_skip {
@@ -67,7 +68,7 @@ async fn guest_ticket(app: &TestApp, slug: &str, guest: u32) -> i64 {
 }
 
 async fn code_of(app: &TestApp, ticket: i64) -> String {
-    badges::current_code(app.db(), &BadgeKeys::default(), ticket).await.unwrap().expect("a confirmed ticket")
+    badges::current_code(app.db(), &app.server.state.badge_keys, ticket).await.unwrap().expect("a confirmed ticket")
 }
 
 async fn list_id(app: &TestApp, slug: &str, name: &str) -> i64 {
@@ -256,7 +257,8 @@ async fn door_scans_get_the_right_verdicts(backend: Backend) {
     assert_eq!(verdict(&wrong), "wrong_event", "{wrong}");
     assert!(wrong["message"].as_str().unwrap().contains("Leuven"), "{wrong}");
     // Leuven's id with a signature of Heidelberg's key is a forgery, not a wrong event.
-    let heidelberg_keys = BadgeKeys::default().for_event(app.db(), event_id(&app, HEIDELBERG).await).await.unwrap();
+    let heidelberg_keys =
+        app.server.state.badge_keys.for_event(app.db(), event_id(&app, HEIDELBERG).await).await.unwrap();
     let read = code::read(&leuven_code).unwrap();
     let forged = heidelberg_keys.sign(code::BadgeCode { event_id: read.code.event_id, ..read.code });
     assert_eq!(verdict(&device.scan(HEIDELBERG, entrance, &forged).await), "unknown");
@@ -676,7 +678,7 @@ async fn acknowledged_check_ins_survive_kill_9(backend: Backend) {
     let app = app_or_skip!(TestApp::spawn(backend));
     let event = event_id(&app, HEIDELBERG).await;
     let crowd = app::checkin::demo::crowd(app.db(), event, "Durable", 3000).await.unwrap();
-    let codes = badges::codes_of(app.db(), &BadgeKeys::default(), event, &crowd).await.unwrap();
+    let codes = badges::codes_of(app.db(), &app.server.state.badge_keys, event, &crowd).await.unwrap();
     assert_eq!(codes.len(), crowd.len());
     let entrance = list_id(&app, HEIDELBERG, "Main entrance").await;
     let token = device_token(&app, HEIDELBERG, "organiser.biorn@eventxchange.test", "Turnstile").await;
@@ -741,4 +743,27 @@ async fn acknowledged_check_ins_survive_kill_9(backend: Backend) {
     let (ticket, _) = acknowledged[0];
     let code = &codes.iter().find(|(t, _)| *t == ticket).unwrap().1;
     assert_eq!(verdict(&device.scan(HEIDELBERG, entrance, code).await), "already_checked_in");
+}
+
+async fn badge_keys_are_wrapped_with_the_server_secret(backend: Backend) {
+    let app = app_or_skip!(TestApp::spawn_configured(backend, |c| {
+        c.badge_key_secret = Some("correct horse battery staple, but longer".into());
+    }));
+    let lena = guest_ticket(&app, HEIDELBERG, 1).await;
+    let code = code_of(&app, lena).await;
+    let event = event_id(&app, HEIDELBERG).await;
+    let stored: String = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select secret_key from event_badge_keys where event_id = $1"
+    )
+    .bind(event)
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert!(stored.starts_with("v1:"), "the stored key is wrapped: {stored}");
+    let token = device_token(&app, HEIDELBERG, "organiser.biorn@eventxchange.test", "Door A").await;
+    let entrance = list_id(&app, HEIDELBERG, "Main entrance").await;
+    assert_eq!(verdict(&Device::new(&app, &token).scan(HEIDELBERG, entrance, &code).await), "valid");
+    // Without the secret, or with another one, the database alone signs nothing.
+    assert!(BadgeKeys::new(None).for_event(app.db(), event).await.is_err());
+    assert!(BadgeKeys::new(Some("a guess")).for_event(app.db(), event).await.is_err());
 }

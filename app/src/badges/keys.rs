@@ -1,6 +1,11 @@
 //! The events' badge signing keys. Each event gets its own Ed25519 key pair the first time one
 //! of its badges is issued; the pair is kept in the database (so every server process signs with
 //! the same key) and cached here, since every scan needs the public key.
+//!
+//! With a server secret (`BADGE_KEY_SECRET`) the stored secret key is wrapped:
+//! `v1:<nonce>:<key XOR HMAC-SHA256(server secret, event id ‖ nonce)>`, a fresh random nonce per
+//! key, so a copy of the database alone cannot forge badges. Unwrapping with a wrong secret
+//! gives a key whose public half does not match the stored one, which is refused.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -33,6 +38,24 @@ impl EventKeys {
 #[derive(Default)]
 pub struct BadgeKeys {
     cache: RwLock<HashMap<i64, Arc<EventKeys>>>,
+    /// The server secret that wraps stored keys, if configured.
+    wrapping: Option<Vec<u8>>,
+}
+
+const WRAPPED: &str = "v1:";
+
+/// The pad that wraps an event's secret key: HMAC-SHA256(server secret, event id ‖ nonce).
+fn pad(server_secret: &[u8], event_id: i64, nonce: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(server_secret).expect("HMAC takes keys of any length");
+    mac.update(b"eventxchange badge key");
+    mac.update(&event_id.to_be_bytes());
+    mac.update(nonce);
+    mac.finalize().into_bytes().into()
+}
+
+fn xor(a: [u8; 32], b: [u8; 32]) -> [u8; 32] {
+    std::array::from_fn(|i| a[i] ^ b[i])
 }
 
 impl std::fmt::Debug for BadgeKeys {
@@ -43,6 +66,42 @@ impl std::fmt::Debug for BadgeKeys {
 }
 
 impl BadgeKeys {
+    pub fn new(server_secret: Option<&str>) -> BadgeKeys {
+        BadgeKeys {
+            cache: RwLock::default(),
+            wrapping: server_secret.filter(|s| !s.is_empty()).map(|s| s.as_bytes().to_vec()),
+        }
+    }
+
+    /// The secret key as stored: wrapped when a server secret is configured.
+    fn seal(&self, event_id: i64, seed: [u8; 32]) -> String {
+        match &self.wrapping {
+            None => hex::encode(seed),
+            Some(server_secret) => {
+                let mut nonce = [0u8; 16];
+                rand::RngCore::fill_bytes(&mut rand::rng(), &mut nonce);
+                let sealed = xor(seed, pad(server_secret, event_id, &nonce));
+                format!("{WRAPPED}{}:{}", hex::encode(nonce), hex::encode(sealed))
+            }
+        }
+    }
+
+    fn open(&self, event_id: i64, stored: &str) -> Result<[u8; 32], String> {
+        let decode = |text: &str| -> Result<Vec<u8>, String> { hex::decode(text).map_err(|e| e.to_string()) };
+        let key = |bytes: Vec<u8>| -> Result<[u8; 32], String> {
+            bytes.try_into().map_err(|_| "a secret key is 32 bytes".to_string())
+        };
+        match stored.strip_prefix(WRAPPED) {
+            None => key(decode(stored)?),
+            Some(wrapped) => {
+                let server_secret =
+                    self.wrapping.as_ref().ok_or("the key is wrapped, and BADGE_KEY_SECRET is not set")?;
+                let (nonce, sealed) = wrapped.split_once(':').ok_or("damaged wrapped key")?;
+                Ok(xor(key(decode(sealed)?)?, pad(server_secret, event_id, &decode(nonce)?)))
+            }
+        }
+    }
+
     fn cached(&self, event_id: i64) -> Option<Arc<EventKeys>> {
         self.cache.read().ok().and_then(|cache| cache.get(&event_id).cloned())
     }
@@ -59,14 +118,17 @@ impl BadgeKeys {
         .fetch_optional(pool)
         .await)?;
         let Some((secret, public)) = row else { return Ok(None) };
-        let seed: [u8; 32] = hex::decode(&secret)
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| internal("badge keys", format!("stored secret key of event {event_id} is damaged")))?;
+        let seed = self
+            .open(event_id, &secret)
+            .map_err(|e| internal("badge keys", format!("stored secret key of event {event_id}: {e}")))?;
         let signing = SigningKey::from_bytes(&seed);
         let derived = signing.verifying_key().to_bytes();
         if hex::encode(derived) != public {
-            return Err(internal("badge keys", format!("stored key pair of event {event_id} does not match")));
+            // Also what a wrong BADGE_KEY_SECRET looks like.
+            return Err(internal(
+                "badge keys",
+                format!("stored key pair of event {event_id} does not match (is BADGE_KEY_SECRET the one it was made with?)"),
+            ));
         }
         let keys = Arc::new(EventKeys { event_id, signing, public: derived });
         if let Ok(mut cache) = self.cache.write() {
@@ -90,7 +152,7 @@ impl BadgeKeys {
         )
         .bind(event_id)
         .bind(hex::encode(signing.verifying_key().to_bytes()))
-        .bind(hex::encode(seed))
+        .bind(self.seal(event_id, seed))
         .bind(now())
         .execute(pool)
         .await
@@ -98,5 +160,26 @@ impl BadgeKeys {
         self.existing(db, event_id)
             .await?
             .ok_or_else(|| internal("badge keys", format!("no key pair for event {event_id} after creating one")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_keys_open_only_with_their_secret() {
+        let seed = [7u8; 32];
+        let keys = BadgeKeys::new(Some("a long server secret"));
+        let sealed = keys.seal(3, seed);
+        assert!(sealed.starts_with(WRAPPED) && !sealed.contains(&hex::encode(seed)), "{sealed}");
+        assert_eq!(keys.open(3, &sealed), Ok(seed));
+        assert_ne!(keys.seal(3, seed), sealed, "a fresh nonce each time");
+        // Another event id or another secret gives another key (refused by the public-key check).
+        assert_ne!(keys.open(4, &sealed), Ok(seed));
+        assert_ne!(BadgeKeys::new(Some("another secret")).open(3, &sealed), Ok(seed));
+        assert!(BadgeKeys::new(None).open(3, &sealed).is_err(), "a wrapped key needs the secret");
+        // Keys stored before a secret was configured still open.
+        assert_eq!(keys.open(3, &hex::encode(seed)), Ok(seed));
     }
 }

@@ -139,6 +139,7 @@ pub fn config_for(url: &str) -> Config {
         stripe_webhook_secret: None,
         stripe_api_base: None,
         smtp_url: None,
+        badge_key_secret: None,
         mail_from: "EventXchange <no-reply@eventxchange.test>".into(),
         mail_retry_seconds: 1,
         log: "warn".into(),
