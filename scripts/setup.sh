@@ -39,13 +39,39 @@ npm_install() {
 }
 npm_install .
 
+# True when python3 is a system Python that refuses pip install (PEP 668); a virtual
+# environment never is, whatever its base.
+externally_managed() {
+  python3 -c 'import os, sys, sysconfig
+marker = os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")
+sys.exit(0 if sys.prefix == sys.base_prefix and os.path.exists(marker) else 1)'
+}
+
 if $want_test; then
   npm_install end2end
-  # The calendar validator among the independent checkers needs icalendar, the QR decoder
-  # zxing-cpp and pillow; the integration tests start a real SMTP listener with aiosmtpd.
-  if ! python3 -c "import icalendar, aiosmtpd, zxingcpp, PIL" 2>/dev/null; then
-    say "installing the Python packages icalendar, aiosmtpd, zxing-cpp and pillow"
-    python3 -m pip install -q 'icalendar>=6' 'aiosmtpd>=1.4' 'zxing-cpp>=2.2' pillow
+  # The independent checkers (checkers/) need icalendar for calendars and zxing-cpp and pillow
+  # for QR codes; the integration tests start a real SMTP listener with aiosmtpd. A .venv left
+  # by an earlier run is the Python the tests use (scripts/test.sh puts it first on PATH).
+  python=python3
+  if [ -x .venv/bin/python3 ]; then python=.venv/bin/python3; fi
+  if ! "$python" -c "import icalendar, aiosmtpd, zxingcpp, PIL" 2>/dev/null; then
+    # A distribution's Python may refuse pip install outside a virtual environment (PEP 668:
+    # an EXTERNALLY-MANAGED file beside its standard library). That one gets .venv in the
+    # repository root instead of a failure; any other Python installs directly, as before.
+    if [ "$python" = python3 ] && externally_managed; then
+      say "python3 is externally managed (PEP 668): installing into a virtual environment in .venv"
+      if ! python3 -m venv .venv; then
+        # Debian ships the venv module (and the ensurepip it needs) as a package of its own.
+        rm -rf .venv
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq python3-venv >/dev/null
+        python3 -m venv .venv
+      fi
+      python=.venv/bin/python3
+    fi
+    say "installing the Python packages icalendar, aiosmtpd, zxing-cpp and pillow ($python)"
+    "$python" -m pip install -q 'icalendar>=6' 'aiosmtpd>=1.4' 'zxing-cpp>=2.2' pillow
   fi
   if ! command -v chromium >/dev/null; then
     say "installing Debian's chromium for the end-to-end tests"

@@ -1,6 +1,6 @@
 //! The one error type every server function returns. It crosses to the browser, so it carries
 //! only what a person may see: a field name and a message, never SQL, paths or stack traces.
-//! Server-side details are logged where the error is made (see `backend::error`).
+//! Server-side details are logged where the error is made (see `platform::error`).
 
 use leptos::server_fn::{
     codec::JsonEncoding,

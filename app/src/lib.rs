@@ -21,12 +21,18 @@ pub mod organise;
 #[allow(clippy::too_many_arguments)]
 pub mod tickets;
 
-#[cfg(feature = "ssr")]
-pub mod backend;
+// Server-only: the plumbing every capability builds on, the calendar files, the Stripe adapter,
+// and the composition root (state and demo series) on top.
 #[cfg(feature = "ssr")]
 pub mod calendar;
 #[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
 pub mod payments;
+#[cfg(feature = "ssr")]
+pub mod platform;
+#[cfg(feature = "ssr")]
+pub mod state;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -1,15 +1,5 @@
 import { expect, test } from "@playwright/test";
-
-const DEMO_PASSWORD = "eventxchange-demo";
-
-async function signIn(page, email: string, next: string) {
-  await page.goto(`/signin?next=${encodeURIComponent(next)}`);
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await page.getByLabel("Email address").fill(email);
-  await page.locator("#field-password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(new RegExp(`${next.replace(/[?]/g, "\\?")}$`));
-}
+import { signIn } from "./fixtures";
 
 test("browse an agenda by track, add a session to my agenda and find it on my page", async ({ page }) => {
   await page.goto("/events/tartu-2027");

@@ -1,23 +1,11 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { DEMO_PASSWORD, signedIn } from "./fixtures";
 
-const DEMO_PASSWORD = "eventxchange-demo";
-const DECODER = resolve(__dirname, "../../../shared/tools/decode_qr.py");
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/signin");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await page.getByLabel("Email address").fill(email);
-  await page.locator("#field-password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("link", { name: "Sign out" }).or(page.getByRole("button", { name: "Sign out" }))).toBeVisible();
-  return page;
-}
+const DECODER = resolve(__dirname, "../../checkers/decode_qr.py");
 
 /** The badge code of a demo guest, read from the badge PNG by the independent QR decoder. */
 async function badgeCode(organiser: Page, guest: string): Promise<string> {

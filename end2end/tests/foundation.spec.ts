@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
+import { DEMO_PASSWORD } from "./fixtures";
 
-const DEMO_PASSWORD = "eventxchange-demo";
 
 test("the home page lists the four events of the series", async ({ page }) => {
   await page.goto("/");

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
+import { DEMO_PASSWORD } from "./fixtures";
 
-const DEMO_PASSWORD = "eventxchange-demo";
 
 test("a member registers for a free ticket, reviews it and finds it on the account page", async ({ page }) => {
   await page.goto("/events/tartu-2027");

@@ -33,7 +33,7 @@ async fn main() {
     let state = server::build_state(&config).await.expect("start the server");
 
     // Fill the agenda up to 300 sessions: 45-minute slots in extra rooms, so nothing clashes.
-    let event = store::event_context(&state.db, SLUG).await.expect("demo event");
+    let event = app::events::store::load(&state.db, SLUG).await.expect("demo event");
     let existing = store::sessions(&state.db, &event).await.expect("sessions").len();
     let mut writes = Vec::new();
     let days = ["2027-03-16", "2027-03-17"];

@@ -41,7 +41,7 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
 
     // A free ticket type for everyone, and the attendees with their sessions, made directly in
     // the database in one transaction (the benchmark is about registering, not signing in).
-    let tokens: Vec<String> = (0..people).map(|_| app::backend::random_token()).collect();
+    let tokens: Vec<String> = (0..people).map(|_| app::platform::random_token()).collect();
     let ticket_type: i64 = app::db_run!(&db, |pool| {
         let mut tx = pool.begin().await.expect("begin");
         let id: i64 = sqlx::query_scalar(
@@ -53,7 +53,7 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
         .fetch_one(&mut *tx)
         .await
         .expect("ticket type");
-        let now = app::backend::now();
+        let now = app::platform::now();
         for (n, token) in tokens.iter().enumerate() {
             let user: i64 = sqlx::query_scalar(
                 "insert into users (email, display_name, password_hash, role, created_at)
@@ -66,7 +66,7 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
             .await
             .expect("user");
             sqlx::query("insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
-                .bind(app::backend::token_hash(token))
+                .bind(app::platform::token_hash(token))
                 .bind(user)
                 .bind(now)
                 .bind(now + 86_400)

@@ -1,6 +1,6 @@
 //! `/health`: liveness and a database round trip, for load balancers and monitoring.
 
-use app::backend::AppState;
+use app::state::AppState;
 use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
 

@@ -6,7 +6,9 @@ mod health;
 
 use std::sync::{Arc, OnceLock};
 
-use app::backend::{auth, demo, mail, AppState, Db, Settings};
+use app::demo;
+use app::platform::{mail, web, Db, Settings};
+use app::state::AppState;
 use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
     let fn_state = state.clone();
     Router::new()
         .route("/health", get(health::health))
+        .merge(app::calendar::files::router())
         .merge(app::agenda::http::router())
         .merge(app::tickets::http::router())
         .merge(app::badges::http::router())
@@ -104,16 +107,59 @@ pub fn router(state: AppState) -> Router {
             },
             shell,
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::csrf_cookie))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(csrf_policy(&state), web::guard))
+        .layer(request_log())
         .with_state(state)
+}
+
+/// One line per request at the default level: method, matched route (not the raw path, which
+/// may carry ids or tokens), status and time. The span's `principal` and `event` fields are
+/// filled in by the access layer and the event loader as the request finds them out.
+fn request_log() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&http::Request<axum::body::Body>) -> tracing::Span + Clone,
+    tower_http::trace::DefaultOnRequest,
+    impl Fn(&http::Response<axum::body::Body>, std::time::Duration, &tracing::Span) + Clone,
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(|request: &http::Request<axum::body::Body>| {
+            let route = request
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_else(|| "(unmatched)".to_string());
+            tracing::info_span!(
+                "request",
+                method = %request.method(),
+                route = %route,
+                principal = tracing::field::Empty,
+                event = tracing::field::Empty,
+            )
+        })
+        .on_response(
+            |response: &http::Response<axum::body::Body>, latency: std::time::Duration, _span: &tracing::Span| {
+                tracing::info!(status = response.status().as_u16(), ms = latency.as_secs_f64() * 1000.0, "answered");
+            },
+        )
+}
+
+/// The CSRF guard in front of every route. The Stripe webhook is exempt: Stripe signs it, and
+/// it carries no browser cookies.
+fn csrf_policy(state: &AppState) -> web::CsrfPolicy {
+    web::CsrfPolicy {
+        secure_cookies: state.settings.secure_cookies,
+        exempt_paths: vec![app::payments::webhook::PATH],
+        cookie_free_prefixes: vec!["/api/v1/"],
+        // The largest form is a speaker photo upload (5 MB and its multipart framing).
+        max_form_bytes: 6 * 1024 * 1024,
+    }
 }
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    Database(#[from] app::backend::db::ConnectError),
+    Database(#[from] app::platform::db::ConnectError),
     #[error("could not load the demo series: {0}")]
     Demo(app::error::AppError),
     #[error("could not listen on {addr}: {source}")]

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use app::accounts::{store, DisplayName, EmailAddress, NewPassword, Role};
-use app::backend::{demo, Db};
+use app::demo;
+use app::platform::Db;
 use clap::Parser;
 use server::{Cli, Command};
 use tracing_subscriber::EnvFilter;
@@ -46,7 +47,7 @@ async fn create_admin(database_url: &str, email: &str, name: &str, password: Opt
     let email = EmailAddress::parse(email).map_err(|e| format!("--email: {e}"))?;
     let name = DisplayName::parse(name).map_err(|e| format!("--name: {e}"))?;
     let generated = password.is_none();
-    let password = password.unwrap_or_else(|| app::backend::random_token()[..20].to_string());
+    let password = password.unwrap_or_else(|| app::platform::random_token()[..20].to_string());
     let password = NewPassword::parse(&password).map_err(|e| format!("--password: {e}"))?;
     let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
     store::upsert_staff(&db, &name, &email, &password, Role::Admin, None, None).await.map_err(|e| e.to_string())?;

@@ -4,29 +4,13 @@
 
 mod common;
 
-use common::{Backend, Browser, TestApp, DEMO_PASSWORD};
+use common::{Backend, Browser, TestApp};
 use serde_json::Value;
-
-macro_rules! app_or_skip {
-    ($backend:expr) => {
-        match TestApp::spawn($backend).await {
-            Some(app) => app,
-            None => return,
-        }
-    };
-}
 
 const HEIDELBERG: &str = "heidelberg-2027";
 
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    let browser = app.browser();
-    let reply = browser.sign_in(email, DEMO_PASSWORD).await;
-    assert!(reply.ok(), "{email}: {reply:?}");
-    browser
-}
-
 async fn agenda(browser: &Browser, slug: &str) -> Value {
-    let reply = browser.call("agenda", &[("slug", slug)]).await;
+    let reply = browser.fetch("agenda", &[("slug", slug)]).await;
     assert!(reply.ok(), "{reply:?}");
     reply.body
 }
@@ -101,34 +85,7 @@ async fn agenda_pages_filter_and_show_local_times(backend: Backend) {
 
 /// Runs the independent RFC 5545 validator on a calendar file.
 fn validate_ics(name: &str, body: &str) {
-    let tools = std::env::var("EXX_SHARED_TOOLS")
-        .unwrap_or_else(|_| format!("{}/../../shared/tools", env!("CARGO_MANIFEST_DIR")));
-    let validator = std::path::Path::new(&tools).join("validate_ics.py");
-    if !validator.exists() {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "validate_ics.py is required in CI ({})",
-            validator.display()
-        );
-        eprintln!("\n!!! SKIPPED the RFC 5545 check: {} not found !!!\n", validator.display());
-        return;
-    }
-    let path = std::env::temp_dir().join(format!("exx_{}_{name}.ics", std::process::id()));
-    std::fs::write(&path, body).unwrap();
-    let output = std::process::Command::new("python3")
-        .arg(&validator)
-        .arg("--strict-folding")
-        .arg(&path)
-        .output()
-        .expect("run python3");
-    let _ = std::fs::remove_file(&path);
-    assert!(
-        output.status.success(),
-        "{name} is not valid iCalendar:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::independent_check("validate_ics.py", &format!("{name}.ics"), body.as_bytes(), &["--strict-folding"]);
 }
 
 async fn calendar_files_are_valid_and_stable(backend: Backend) {
@@ -173,14 +130,14 @@ async fn personal_agenda_flags_overlaps(backend: Backend) {
         .await;
     assert_eq!(refused.status, 401);
 
-    let attendee = signed_in(&app, "attendee@eventxchange.test").await;
+    let attendee = app.signed_in("attendee@eventxchange.test").await;
     for id in [liquid, design, keynote, keynote] {
         let reply = attendee
             .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &id.to_string()), ("remove", "false")])
             .await;
         assert!(reply.ok(), "{reply:?}");
     }
-    let mine = attendee.call("my_agenda", &[]).await.body;
+    let mine = attendee.fetch("my_agenda", &[]).await.body;
     let heidelberg = &mine[0];
     assert_eq!(heidelberg["slug"], HEIDELBERG);
     assert_eq!(heidelberg["sessions"].as_array().unwrap().len(), 3, "adding twice keeps one entry");
@@ -197,13 +154,13 @@ async fn personal_agenda_flags_overlaps(backend: Backend) {
         .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &design.to_string()), ("remove", "true")])
         .await;
     assert!(reply.ok());
-    let mine = attendee.call("my_agenda", &[]).await.body;
+    let mine = attendee.fetch("my_agenda", &[]).await.body;
     assert!(mine[0]["clashing"].as_array().unwrap().is_empty());
 }
 
 async fn limited_seats_are_never_overbooked(backend: Backend) {
     let app = app_or_skip!(backend);
-    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
     let created = organiser
         .submit(
             "save_session",
@@ -294,7 +251,7 @@ fn session_form<'a>(
 async fn organisers_edit_sessions_within_the_rules(backend: Backend) {
     let app = app_or_skip!(backend);
     let before = session_count(&app).await;
-    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
 
     // "Liquid biopsy beyond ctDNA" is in Hall Rhine on 16 March, 10:45–11:45.
     let clash = organiser
@@ -354,11 +311,11 @@ async fn organisers_edit_sessions_within_the_rules(backend: Backend) {
     for email in
         ["organiser.tartu@eventxchange.test", "scanner.heidelberg@eventxchange.test", "attendee@eventxchange.test"]
     {
-        let other = signed_in(&app, email).await;
+        let other = app.signed_in(email).await;
         let refused =
             other.submit("save_session", &session_form("", "Sneaky", "2027-03-17", "16:00", "16:30", "", "")).await;
         assert_eq!(refused.status, 403, "{email}");
-        assert_eq!(other.call("agenda_editor", &[("slug", HEIDELBERG)]).await.status, 403, "{email}");
+        assert_eq!(other.fetch("agenda_editor", &[("slug", HEIDELBERG)]).await.status, 403, "{email}");
         let csv = other.client.get(format!("{}/organise/{HEIDELBERG}/agenda.csv", app.base())).send().await.unwrap();
         assert_eq!(csv.status(), 403, "{email}");
     }
@@ -367,8 +324,8 @@ async fn organisers_edit_sessions_within_the_rules(backend: Backend) {
 
 async fn concurrent_edits_never_double_book_a_room(backend: Backend) {
     let app = app_or_skip!(backend);
-    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
-    let admin = signed_in(&app, "admin@eventxchange.test").await;
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
+    let admin = app.signed_in("admin@eventxchange.test").await;
     let mut attempts = Vec::new();
     for (i, browser) in
         [organiser.clone(), admin.clone(), organiser.clone(), admin.clone(), organiser, admin].into_iter().enumerate()
@@ -394,7 +351,7 @@ async fn concurrent_edits_never_double_book_a_room(backend: Backend) {
 
 async fn csv_export_imports_back_and_bad_files_change_nothing(backend: Backend) {
     let app = app_or_skip!(backend);
-    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
     let response =
         organiser.client.get(format!("{}/organise/{HEIDELBERG}/agenda.csv", app.base())).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -456,9 +413,9 @@ async fn upload_photo(browser: &Browser, speaker: i64, bytes: Vec<u8>, csrf: &st
 
 async fn speaker_photos_are_checked_resized_and_served(backend: Backend) {
     let app = app_or_skip!(backend);
-    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
     let csrf = organiser.csrf().await;
-    let editor = organiser.call("agenda_editor", &[("slug", HEIDELBERG)]).await.body;
+    let editor = organiser.fetch("agenda_editor", &[("slug", HEIDELBERG)]).await.body;
     let speaker = editor["speakers"][0]["id"].as_i64().unwrap();
     let photo_url = format!("{}/events/{HEIDELBERG}/speakers/{speaker}/photo.jpg", app.base());
     assert_eq!(reqwest::get(&photo_url).await.unwrap().status(), 404, "no photo yet");
@@ -473,7 +430,7 @@ async fn speaker_photos_are_checked_resized_and_served(backend: Backend) {
 
     let forged = upload_photo(&organiser, speaker, png(50, 50), "not-the-token", "application/json").await;
     assert_eq!(forged.status(), 403);
-    let other = signed_in(&app, "organiser.tartu@eventxchange.test").await;
+    let other = app.signed_in("organiser.tartu@eventxchange.test").await;
     let other_csrf = other.csrf().await;
     assert_eq!(upload_photo(&other, speaker, png(50, 50), &other_csrf, "application/json").await.status(), 403);
 
@@ -507,7 +464,7 @@ fn event_form<'a>(title: &'a str, first_day: &'a str, last_day: &'a str) -> Vec<
 
 async fn organisers_edit_event_details(backend: Backend) {
     let app = app_or_skip!(backend);
-    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
     let saved = organiser
         .submit("save_event_details", &event_form("Biomarker Days Heidelberg", "2027-03-16", "2027-03-17"))
         .await;
@@ -526,7 +483,7 @@ async fn organisers_edit_event_details(backend: Backend) {
     let (_, html) = organiser.page("/events/heidelberg-2027").await;
     assert!(html.contains("Biomarker Days Heidelberg"), "refused changes change nothing");
 
-    let other = signed_in(&app, "organiser.smarthub@eventxchange.test").await;
+    let other = app.signed_in("organiser.smarthub@eventxchange.test").await;
     assert_eq!(
         other.submit("save_event_details", &event_form("Hijacked", "2027-03-16", "2027-03-17")).await.status,
         403
@@ -535,11 +492,11 @@ async fn organisers_edit_event_details(backend: Backend) {
 
 async fn organisers_rename_and_remove_speakers_rooms_and_tracks(backend: Backend) {
     let app = app_or_skip!(backend);
-    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
     let before = session_count(&app).await;
     let view = agenda(&organiser, HEIDELBERG).await; // fills the agenda cache
     let liquid = session_id_titled(&view, "Liquid biopsy");
-    let editor = organiser.call("agenda_editor", &[("slug", HEIDELBERG)]).await.body;
+    let editor = organiser.fetch("agenda_editor", &[("slug", HEIDELBERG)]).await.body;
     let jan = editor["speakers"].as_array().unwrap().iter().find(|s| s["name"] == "Jan de Wit").unwrap()["id"]
         .as_i64()
         .unwrap();
@@ -583,7 +540,7 @@ async fn organisers_rename_and_remove_speakers_rooms_and_tracks(backend: Backend
         organiser.submit("remove_agenda_item", &[("slug", HEIDELBERG), ("kind", "room"), ("name", "Hall Rhine")]).await;
     assert_eq!(gone.status, 404);
     assert_eq!(session_count(&app).await, before);
-    let attendee = signed_in(&app, "attendee@eventxchange.test").await;
+    let attendee = app.signed_in("attendee@eventxchange.test").await;
     let refused = attendee
         .submit("remove_agenda_item", &[("slug", HEIDELBERG), ("kind", "track"), ("name", "Clinical translation")])
         .await;

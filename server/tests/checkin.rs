@@ -23,15 +23,6 @@ on_both_backends!(
     badge_keys_are_wrapped_with_the_server_secret,
 );
 
-macro_rules! app_or_skip {
-    ($spawn:expr) => {
-        match $spawn.await {
-            Some(app) => app,
-            None => return,
-        }
-    };
-}
-
 const HEIDELBERG: &str = "heidelberg-2027";
 const LEUVEN: &str = "leuven-2027";
 
@@ -134,7 +125,7 @@ impl Device {
 }
 
 fn fresh_key() -> String {
-    format!("test-{}", app::backend::random_token())
+    format!("test-{}", app::platform::random_token())
 }
 
 fn verdict(body: &Value) -> &str {
@@ -460,7 +451,7 @@ async fn offline_scanners_judge_with_the_downloaded_bundle(backend: Backend) {
     // other is told it was a duplicate. Both scans are kept by the server's answer, none lost.
     let second =
         Device::new(&app, &device_token(&app, HEIDELBERG, "organiser.biorn@eventxchange.test", "Door 2").await);
-    let scanned_at = app::backend::now() - 120;
+    let scanned_at = app::platform::now() - 120;
     let body =
         || json!({ "code": pieter_code, "idempotency_key": fresh_key(), "scanned_at": scanned_at, "offline": true });
     let (a, b) = tokio::join!(device.redeem(HEIDELBERG, entrance, body()), second.redeem(HEIDELBERG, entrance, body()));
@@ -517,7 +508,7 @@ async fn organisers_set_up_lists_and_watch_the_counts(backend: Backend) {
 
     // Live counts: one of the five confirmed demo tickets is in.
     let organiser = as_user(&app, "organiser.biorn@eventxchange.test").await;
-    let reply = organiser.call("checkin_overview", &[("slug", HEIDELBERG)]).await;
+    let reply = organiser.fetch("checkin_overview", &[("slug", HEIDELBERG)]).await;
     assert!(reply.ok(), "{reply:?}");
     let lists = reply.body["lists"].as_array().unwrap();
     let main = lists.iter().find(|l| l["name"] == "Main entrance").unwrap();

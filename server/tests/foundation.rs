@@ -3,16 +3,7 @@
 
 mod common;
 
-use common::{Backend, Browser, TestApp, TestServer, DEMO_PASSWORD};
-
-macro_rules! app_or_skip {
-    ($backend:expr) => {
-        match TestApp::spawn($backend).await {
-            Some(app) => app,
-            None => return,
-        }
-    };
-}
+use common::{Backend, Browser, TestServer, DEMO_PASSWORD};
 
 async fn health_checks_the_database(backend: Backend) {
     let app = app_or_skip!(backend);
@@ -80,7 +71,7 @@ async fn sign_up_sign_out_and_sign_in(backend: Backend) {
     let replay = Browser::new(app.base());
     let reply = replay
         .client
-        .post(format!("{}/api/current_user", app.base()))
+        .get(format!("{}/api/current_user", app.base()))
         .header("accept", "application/json")
         .header("cookie", format!("exx_session={cookie}"))
         .send()
@@ -245,7 +236,7 @@ async fn sessions_are_shared_by_server_instances(backend: Backend) {
 async fn roles_are_refused_outside_their_scope(backend: Backend) {
     let app = app_or_skip!(backend);
     let anonymous = app.browser();
-    let reply = anonymous.call("organiser_overview", &[("slug", "heidelberg-2027")]).await;
+    let reply = anonymous.fetch("organiser_overview", &[("slug", "heidelberg-2027")]).await;
     assert_eq!((reply.status, reply.error_kind().as_deref()), (401, Some("SignInRequired")));
 
     let cases: &[(&str, &str, &str, bool)] = &[
@@ -272,7 +263,7 @@ async fn roles_are_refused_outside_their_scope(backend: Backend) {
                 b
             }
         };
-        let reply = browser.call(function, &[("slug", slug)]).await;
+        let reply = browser.fetch(function, &[("slug", slug)]).await;
         if *allowed {
             assert!(reply.ok(), "{email} should reach {function} of {slug}: {reply:?}");
         } else {
@@ -286,11 +277,11 @@ async fn roles_are_refused_outside_their_scope(backend: Backend) {
     {
         let browser = app.browser();
         assert!(browser.sign_in(email, DEMO_PASSWORD).await.ok());
-        assert_eq!(browser.call("admin_accounts", &[]).await.status, 403, "{email}");
-        assert_eq!(browser.call("admin_outbox", &[]).await.status, 403, "{email}");
+        assert_eq!(browser.fetch("admin_accounts", &[]).await.status, 403, "{email}");
+        assert_eq!(browser.fetch("admin_outbox", &[]).await.status, 403, "{email}");
         let promote = browser.submit("assign_role", &[("email", email), ("role", "admin"), ("scope", "")]).await;
         assert_eq!(promote.status, 403, "{email} cannot make itself an admin");
-        assert_eq!(browser.call("organiser_overview", &[("slug", "copenhagen-2027")]).await.status, 403);
+        assert_eq!(browser.fetch("organiser_overview", &[("slug", "copenhagen-2027")]).await.status, 403);
     }
     // The pages answer with the same refusal.
     let organiser = signed_in.get("organiser.biorn@eventxchange.test").unwrap();
@@ -312,7 +303,7 @@ async fn admins_assign_scoped_roles(backend: Backend) {
         )
         .await
         .ok());
-    assert_eq!(member.call("organiser_overview", &[("slug", "copenhagen-2027")]).await.status, 403);
+    assert_eq!(member.fetch("organiser_overview", &[("slug", "copenhagen-2027")]).await.status, 403);
 
     let admin = app.browser();
     assert!(admin.sign_in("admin@eventxchange.test", DEMO_PASSWORD).await.ok());
@@ -331,13 +322,13 @@ async fn admins_assign_scoped_roles(backend: Backend) {
         .submit("assign_role", &[("email", "sofie@example.org"), ("role", "organiser"), ("scope", "biopeople")])
         .await
         .ok());
-    assert!(member.call("organiser_overview", &[("slug", "copenhagen-2027")]).await.ok());
-    assert_eq!(member.call("organiser_overview", &[("slug", "tartu-2027")]).await.status, 403);
+    assert!(member.fetch("organiser_overview", &[("slug", "copenhagen-2027")]).await.ok());
+    assert_eq!(member.fetch("organiser_overview", &[("slug", "tartu-2027")]).await.status, 403);
 }
 
 async fn demo_series_loads_once(backend: Backend) {
     let app = app_or_skip!(backend);
-    app::backend::demo::seed(app.db()).await.unwrap();
+    app::demo::seed(app.db()).await.unwrap();
     let counts: (i64, i64, i64, i64) = app::db_run!(app.db(), |pool| sqlx::query_as(
         "select (select count(*) from clusters), (select count(*) from events),
                 (select count(*) from users where email not like 'guest%'), (select count(*) from tickets)"
@@ -349,8 +340,91 @@ async fn demo_series_loads_once(backend: Backend) {
     assert_eq!(counts, (4, 4, 9, 20));
 }
 
+/// The plain HTTP handlers that change state, as (path, content type). Server functions are
+/// listed by the server itself (`server_fn_paths`).
+const STATE_CHANGING_HANDLERS: [(&str, &str); 4] = [
+    ("/organise/heidelberg-2027/speakers/1/photo", "multipart/form-data; boundary=exx"),
+    ("/organise/heidelberg-2027/checkin/lists", "application/x-www-form-urlencoded"),
+    ("/api/v1/events/heidelberg-2027/checkin-lists/1/redeem", "application/json"),
+    ("/api/v1/events/heidelberg-2027/checkins/1/undo", "application/json"),
+];
+
+/// A body of the given type that carries `csrf` (if any) and nothing else a handler could use.
+fn body_with(content_type: &str, csrf: Option<&str>) -> String {
+    match (content_type, csrf) {
+        (t, Some(token)) if t.starts_with("multipart") => {
+            format!("--exx\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n--exx--\r\n")
+        }
+        (t, None) if t.starts_with("multipart") => "--exx--\r\n".to_string(),
+        ("application/json", _) => "{}".to_string(),
+        (_, Some(token)) => format!("csrf={token}"),
+        (_, None) => String::new(),
+    }
+}
+
+/// Whether an answer is the CSRF refusal (server functions name the error, HTTP handlers say it).
+fn refused_for_the_token(body: &str) -> bool {
+    body.contains("FormExpired") || body.contains("This form has expired")
+}
+
+/// Every state-changing server function and handler refuses a request without the CSRF token,
+/// even from a signed-in admin (who could otherwise do everything). With the token the same
+/// request gets past the guard (it may still fail for want of real arguments), which shows the
+/// refusal comes from the missing token.
+async fn every_state_changing_call_needs_the_csrf_token(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let admin_id: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select id from users where email = 'admin@eventxchange.test'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    let admin = app.browser_as(admin_id).await;
+    let token = admin.csrf().await;
+    let session = admin.cookie("exx_session").expect("a session");
+    let mut targets: Vec<(String, String)> = leptos::server_fn::axum::server_fn_paths()
+        .filter(|(_, method)| method != http::Method::GET)
+        .map(|(path, _)| (path.to_string(), "application/x-www-form-urlencoded".to_string()))
+        .collect();
+    assert!(targets.len() >= 26, "expected every state-changing server function, found {}", targets.len());
+    targets.extend(STATE_CHANGING_HANDLERS.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+    for (path, content_type) in &targets {
+        let url = format!("{}{path}", app.base());
+        let send = |csrf: Option<&str>, cookie_value: &str| {
+            let mut request = admin
+                .client
+                .post(&url)
+                .header("content-type", content_type.as_str())
+                .header("accept", "application/json")
+                .header("cookie", format!("exx_session={session}; exx_csrf={cookie_value}"))
+                .body(body_with(content_type, csrf));
+            // Scripts send the token in a header; JSON bodies have no form field for it.
+            if let (Some(token), "application/json") = (csrf, content_type.as_str()) {
+                request = request.header("x-csrf-token", token);
+            }
+            request.send()
+        };
+        let without = send(None, &token).await.unwrap();
+        assert_eq!(without.status().as_u16(), 403, "{path} without a token");
+        assert!(refused_for_the_token(&without.text().await.unwrap()), "{path} refused for the token");
+        let wrong = send(Some("0000"), &token).await.unwrap();
+        assert_eq!(wrong.status().as_u16(), 403, "{path} with a wrong token");
+        // A cookie the server did not issue cannot be matched by planting the same value.
+        let planted = send(Some("x"), "x").await.unwrap();
+        assert_eq!(planted.status().as_u16(), 403, "{path} with a planted cookie");
+        let with = send(Some(&token), &token).await.unwrap();
+        let status = with.status().as_u16();
+        let text = with.text().await.unwrap();
+        assert!(!(status == 403 && refused_for_the_token(&text)), "{path} with the token: {status} {text}");
+    }
+    // The webhook is the one exemption: Stripe signs it instead (without a signature: 4xx, not 403).
+    let webhook = admin.client.post(format!("{}/api/v1/stripe/webhook", app.base())).body("{}").send().await.unwrap();
+    assert_ne!(webhook.status().as_u16(), 403);
+}
+
 on_both_backends!(
     health_checks_the_database,
+    every_state_changing_call_needs_the_csrf_token,
     home_page_lists_the_four_demo_events,
     event_page_shows_times_with_their_zone,
     unknown_addresses_answer_404,
@@ -368,6 +442,75 @@ on_both_backends!(
 
 #[tokio::test]
 async fn an_unknown_database_scheme_stops_start_up() {
-    let err = app::backend::Db::connect("mysql://localhost/exx").await.unwrap_err();
+    let err = app::platform::Db::connect("mysql://localhost/exx").await.unwrap_err();
     assert!(err.to_string().contains("sqlite: or postgres://"), "{err}");
+}
+
+/// The two migration sets say the same thing: the same files, and in each the same statements
+/// once the words that name a backend's types are taken out (SQLite's `integer primary key
+/// autoincrement` is PostgreSQL's `bigint generated by default as identity primary key`).
+#[test]
+fn the_two_migration_sets_are_aligned() {
+    const TYPE_WORDS: [&str; 9] = [
+        "generated by default as identity",
+        "autoincrement",
+        "double precision",
+        "bigint",
+        "integer",
+        "blob",
+        "bytea",
+        "boolean",
+        "real",
+    ];
+    fn statements(path: &std::path::Path) -> Vec<String> {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let mut text: String = text
+            .to_lowercase()
+            .lines()
+            .map(|line| line.split("--").next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for word in TYPE_WORDS {
+            // Whole words only: `integer` must not eat part of a column name.
+            let mut out = String::new();
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find(word) {
+                let before = rest[..at].chars().last();
+                let after = rest[at + word.len()..].chars().next();
+                let boundary = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                out.push_str(&rest[..at]);
+                out.push_str(if boundary(before) && boundary(after) { " " } else { word });
+                rest = &rest[at + word.len()..];
+            }
+            out.push_str(rest);
+            text = out;
+        }
+        let spaced = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut tight = spaced;
+        for mark in ["(", ")", ",", ";"] {
+            tight = tight.replace(&format!(" {mark}"), mark).replace(&format!("{mark} "), mark);
+        }
+        tight.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let names = |backend: &str| {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(backend))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        names.sort();
+        names
+    };
+    let (sqlite, postgres) = (names("sqlite"), names("postgres"));
+    assert_eq!(sqlite, postgres, "the migration sets have different files");
+    assert!(!sqlite.is_empty());
+    for name in &sqlite {
+        let a = statements(&root.join("sqlite").join(name));
+        let b = statements(&root.join("postgres").join(name));
+        assert_eq!(a.len(), b.len(), "{name}: a different number of statements");
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x, y, "{name}: the backends' statements differ beyond their type words");
+        }
+    }
 }

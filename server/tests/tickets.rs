@@ -8,20 +8,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{smtp, stripe, Backend, Browser, Reply, TestApp, DEMO_PASSWORD};
+use common::{smtp, stripe, Backend, Browser, Reply, TestApp};
 use serde_json::Value;
 
 const HEIDELBERG: &str = "heidelberg-2027";
 const WEBHOOK_SECRET: &str = "whsec_test_eventxchange";
-
-macro_rules! app_or_skip {
-    ($spawn:expr) => {
-        match $spawn.await {
-            Some(app) => app,
-            None => return,
-        }
-    };
-}
 
 async fn ticket_type_id(app: &TestApp, slug: &str, name: &str) -> i64 {
     app::db_run!(app.db(), |pool| sqlx::query_scalar(
@@ -104,13 +95,6 @@ fn message(reply: &Reply) -> String {
     reply.body["Invalid"]["message"].as_str().unwrap_or_default().to_string()
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    let browser = app.browser();
-    let reply = browser.sign_in(email, DEMO_PASSWORD).await;
-    assert!(reply.ok(), "{email}: {reply:?}");
-    browser
-}
-
 fn with_stripe(fake: &stripe::FakeStripe) -> impl FnOnce(&mut server::Config) + '_ {
     move |config| {
         config.stripe_secret_key = Some("sk_test_eventxchange".into());
@@ -139,7 +123,7 @@ async fn deliver_with(app: &TestApp, body: &str, header: &str) -> u16 {
 }
 
 fn now() -> i64 {
-    app::backend::now()
+    app::platform::now()
 }
 
 async fn free_tickets_confirm_at_once_with_a_mailed_calendar(backend: Backend) {
@@ -149,7 +133,7 @@ async fn free_tickets_confirm_at_once_with_a_mailed_calendar(backend: Backend) {
         c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
     }));
     // Ana is a verified member of BioRN: the member ticket is hers without a code.
-    let ana = signed_in(&app, "attendee@eventxchange.test").await;
+    let ana = app.signed_in("attendee@eventxchange.test").await;
     let member = ticket_type_id(&app, HEIDELBERG, "Member ticket").await;
     // The demo's guests hold member tickets already.
     let guests = seats_taken(&app, member).await;
@@ -182,7 +166,7 @@ async fn free_tickets_confirm_at_once_with_a_mailed_calendar(backend: Backend) {
     assert!(message(&again).contains("already have a ticket"), "{again:?}");
 
     // Another person's ticket is not shown to her.
-    let kadri = signed_in(&app, "attendee.tartu@eventxchange.test").await;
+    let kadri = app.signed_in("attendee.tartu@eventxchange.test").await;
     let (status, _) = kadri.page(&format!("/tickets/{ticket}")).await;
     assert_eq!(status, 404);
 
@@ -368,7 +352,7 @@ async fn paid_tickets_are_confirmed_only_by_a_verified_webhook(backend: Backend)
         for _ in 0..5 {
             let (base, body) = (app.base().to_string(), completed.clone());
             handles.push(tokio::spawn(async move {
-                let header = stripe::signature_header(&body, WEBHOOK_SECRET, app::backend::now());
+                let header = stripe::signature_header(&body, WEBHOOK_SECRET, app::platform::now());
                 reqwest::Client::new()
                     .post(format!("{base}/api/v1/stripe/webhook"))
                     .header("stripe-signature", header)
@@ -395,7 +379,7 @@ async fn paid_tickets_are_confirmed_only_by_a_verified_webhook(backend: Backend)
     assert_eq!(mails_with_subject(&app, "Your ticket").await, 1);
 
     // The organiser refunds through Stripe; the ticket ends when Stripe reports the refund.
-    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
     let reply = organiser.submit("refund_ticket", &[("slug", HEIDELBERG), ("id", &ticket.to_string())]).await;
     assert!(reply.ok(), "{reply:?}");
     let refunds = fake.refunds();
@@ -463,6 +447,42 @@ async fn expired_checkouts_release_their_seats_and_events_may_come_out_of_order(
     assert!(reply.ok(), "{reply:?}");
 }
 
+/// A payment that completes after its hold expired, when the person has meanwhile started a
+/// new registration: the late payment cannot revive the old ticket (one live ticket per person
+/// per event), so it is recorded for a refund, answered 200 (Stripe stops redelivering), and
+/// takes no seat. Before the fix the violated unique index aborted PostgreSQL's transaction (a
+/// 500 for every redelivery) and, on SQLite, a seat stayed taken by nobody.
+async fn a_payment_after_expiry_does_not_collide_with_a_new_registration(backend: Backend) {
+    let fake = stripe::start().await;
+    let app = app_or_skip!(TestApp::spawn_configured(backend, with_stripe(&fake)));
+    let paid = ticket_type_id(&app, HEIDELBERG, "Non-member ticket").await;
+    let (browser, old, old_session) = paid_checkout(&app, &fake, "twice@example.org").await;
+    let expired = stripe::event("evt_exp_twice", "checkout.session.expired", stripe::expired_session(&old_session));
+    assert_eq!(deliver(&app, &expired, now()).await, 200);
+    assert_eq!(ticket_status(&app, old).await, "expired");
+    let reply = register(&browser, paid, "", "Paula Payer").await;
+    assert!(reply.ok(), "{reply:?}");
+    let new = reply.body["ticket_id"].as_i64().unwrap();
+    assert_eq!(seats_taken(&app, paid).await, 1);
+    let late = stripe::event(
+        "evt_paid_late",
+        "checkout.session.completed",
+        stripe::completed_session(&old_session, "pi_test_late"),
+    );
+    assert_eq!(deliver(&app, &late, now()).await, 200);
+    assert_eq!(deliver(&app, &late, now()).await, 200, "a redelivery is a duplicate");
+    assert_eq!(ticket_status(&app, old).await, "expired");
+    assert_eq!(ticket_status(&app, new).await, "pending");
+    assert_eq!(seats_taken(&app, paid).await, 1, "the late payment took no seat");
+    let outcome: String = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select outcome from stripe_events where id = 'evt_paid_late'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert!(outcome.contains("refund"), "{outcome}");
+}
+
 async fn mail_waits_for_the_smtp_server_and_is_never_lost(backend: Backend) {
     // A broken SMTP server: it accepts connections and hangs up at once. Holding the port (rather
     // than leaving it closed) keeps concurrent tests from taking it for their own listeners.
@@ -476,7 +496,7 @@ async fn mail_waits_for_the_smtp_server_and_is_never_lost(backend: Backend) {
     let app = app_or_skip!(TestApp::spawn_configured(backend, |c| {
         c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
     }));
-    let ana = signed_in(&app, "attendee@eventxchange.test").await;
+    let ana = app.signed_in("attendee@eventxchange.test").await;
     let member = ticket_type_id(&app, HEIDELBERG, "Member ticket").await;
     assert!(register(&ana, member, "", "Ana Müller").await.ok());
     // Wait until delivery has failed at least once and a retry is scheduled.
@@ -527,7 +547,7 @@ async fn organisers_search_and_export_registrations(backend: Backend) {
         let browser = app.browser_as(id).await;
         assert!(register(&browser, member, "BIORN-MEMBER", name).await.ok());
     }
-    let organiser = signed_in(&app, "organiser.biorn@eventxchange.test").await;
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
     let (status, html) = organiser.page(&format!("/organise/{HEIDELBERG}/registrations?q=eva")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Eva Evidence") && !html.contains("Olaf"), "search narrows the list");
@@ -536,10 +556,10 @@ async fn organisers_search_and_export_registrations(backend: Backend) {
     assert!(csv.starts_with("ticket,status,ticket_type"), "{csv}");
     assert!(csv.contains("Eva Evidence") && csv.contains("'=Olaf Omics"), "formulas are defused: {csv}");
     // Other clusters' organisers and attendees see nothing.
-    let other = signed_in(&app, "organiser.tartu@eventxchange.test").await;
+    let other = app.signed_in("organiser.tartu@eventxchange.test").await;
     assert_eq!(other.page(&format!("/organise/{HEIDELBERG}/registrations.csv")).await.0, 403);
     assert_eq!(other.page(&format!("/organise/{HEIDELBERG}/registrations")).await.0, 403);
-    let attendee = signed_in(&app, "attendee@eventxchange.test").await;
+    let attendee = app.signed_in("attendee@eventxchange.test").await;
     assert_eq!(attendee.page(&format!("/organise/{HEIDELBERG}/registrations.csv")).await.0, 403);
 
     // Organisers add ticket types and codes; bad values are named.
@@ -610,6 +630,7 @@ on_both_backends!(
     two_hundred_people_race_for_fifty_seats,
     paid_tickets_are_confirmed_only_by_a_verified_webhook,
     expired_checkouts_release_their_seats_and_events_may_come_out_of_order,
+    a_payment_after_expiry_does_not_collide_with_a_new_registration,
     mail_waits_for_the_smtp_server_and_is_never_lost,
     organisers_search_and_export_registrations,
     our_signatures_match_the_independent_signer,

@@ -1,9 +1,15 @@
 //! Accounts and roles: sign-up, sign-in, sign-out, password reset, and who may do what.
 
+#[cfg(feature = "ssr")]
+pub mod access;
+#[cfg(feature = "ssr")]
+pub mod demo;
 mod pages;
 #[cfg(feature = "ssr")]
 pub(crate) mod password;
 mod rules;
+#[cfg(feature = "ssr")]
+pub mod session;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -67,10 +73,10 @@ pub fn use_session() -> SessionContext {
     expect_context::<SessionContext>()
 }
 
-#[server(endpoint = "current_user")]
+#[server(endpoint = "current_user", input = leptos::server_fn::codec::GetUrl)]
 pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
-    use crate::backend::{auth, state::app_state};
-    let Some(principal) = auth::current_principal().await? else {
+    use crate::state::app_state;
+    let Some(principal) = crate::accounts::access::principal().await? else {
         return Ok(None);
     };
     let state = app_state()?;
@@ -78,15 +84,21 @@ pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
 }
 
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(csrf: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+pub async fn sign_in(
+    #[server(rename = "csrf")] _csrf: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
             let state = app_state()?;
             let user_id = store::authenticate(&state.db, &email, &password).await?;
-            let cookie = auth::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
-            auth::set_cookie(&cookie);
+            let cookie =
+                crate::accounts::session::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
+            crate::platform::web::set_cookie(&cookie);
             leptos_axum::redirect(&safe_next_path(next.as_deref()));
             Ok(())
         }
@@ -95,18 +107,24 @@ pub async fn sign_in(csrf: String, email: String, password: String, next: Option
 }
 
 #[server(endpoint = "sign_up")]
-pub async fn sign_up(csrf: String, display_name: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+pub async fn sign_up(
+    #[server(rename = "csrf")] _csrf: String,
+    display_name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
             let name = DisplayName::parse(&display_name)?;
             let email = EmailAddress::parse(&email)?;
             let password = NewPassword::parse(&password)?;
             let state = app_state()?;
             let user_id = store::create_attendee(&state.db, &name, &email, &password).await?;
-            let cookie = auth::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
-            auth::set_cookie(&cookie);
+            let cookie =
+                crate::accounts::session::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
+            crate::platform::web::set_cookie(&cookie);
             leptos_axum::redirect("/account");
             Ok(())
         }
@@ -115,14 +133,15 @@ pub async fn sign_up(csrf: String, display_name: String, email: String, password
 }
 
 #[server(endpoint = "sign_out")]
-pub async fn sign_out(csrf: String) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+pub async fn sign_out(#[server(rename = "csrf")] _csrf: String) -> Result<(), AppError> {
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
             let state = app_state()?;
-            let cookie = auth::end_session(&state.db).await?;
-            auth::set_cookie(&cookie);
+            let headers = use_context::<http::request::Parts>().map(|parts| parts.headers).unwrap_or_default();
+            let cookie = session::end_session(&state.db, &headers).await?;
+            crate::platform::web::set_cookie(&cookie);
             leptos_axum::redirect("/");
             Ok(())
         }
@@ -133,11 +152,14 @@ pub async fn sign_out(csrf: String) -> Result<(), AppError> {
 /// Always answers the same way, whether or not the address has an account, so the form cannot
 /// be used to find out who is registered.
 #[server(endpoint = "request_password_reset")]
-pub async fn request_password_reset(csrf: String, email: String) -> Result<String, AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+pub async fn request_password_reset(
+    #[server(rename = "csrf")] _csrf: String,
+    email: String,
+) -> Result<String, AppError> {
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
             let email = EmailAddress::parse(&email)?;
             let state = app_state()?;
             store::start_password_reset(&state.db, &state.settings.public_url, &email).await?;
@@ -150,11 +172,15 @@ pub async fn request_password_reset(csrf: String, email: String) -> Result<Strin
 }
 
 #[server(endpoint = "reset_password")]
-pub async fn reset_password(csrf: String, token: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+pub async fn reset_password(
+    #[server(rename = "csrf")] _csrf: String,
+    token: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
             let password = NewPassword::parse(&password)?;
             let state = app_state()?;
             store::finish_password_reset(&state.db, &token, &password).await?;

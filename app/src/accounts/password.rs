@@ -6,8 +6,8 @@ use argon2::Argon2;
 
 use tokio::sync::Semaphore;
 
-use crate::backend::error::internal;
 use crate::error::AppError;
+use crate::platform::error::internal;
 
 /// Each hash takes about 19 MiB and a core for tens of milliseconds: a burst of sign-ins waits
 /// here instead of exhausting memory.

@@ -3,10 +3,10 @@
 use sqlx::FromRow;
 
 use super::{password, DisplayName, EmailAddress, NewPassword, Principal, Role, SignedInUser};
-use crate::backend::db::WriteTransaction;
-use crate::backend::{error::violates, mail, now, random_token, token_hash, Db};
 use crate::db_run;
 use crate::error::AppError;
+use crate::platform::db::WriteTransaction;
+use crate::platform::{error::violates, mail, now, random_token, token_hash, Db};
 
 /// Failed sign-ins for one address within `WINDOW_SECONDS` before further tries are refused.
 pub const MAX_FAILED_SIGN_INS: i64 = 5;

@@ -32,17 +32,17 @@ pub struct OutboxMessage {
 }
 
 #[cfg(feature = "ssr")]
-async fn require_admin() -> Result<crate::backend::AppState, AppError> {
-    let principal = crate::backend::auth::require_principal().await?;
+async fn require_admin() -> Result<crate::state::AppState, AppError> {
+    let principal = crate::accounts::access::signed_in().await?;
     if !principal.is_admin() {
         return Err(AppError::Forbidden);
     }
-    crate::backend::state::app_state()
+    crate::state::app_state()
 }
 
-#[server(endpoint = "admin_accounts")]
+#[server(endpoint = "admin_accounts", input = leptos::server_fn::codec::GetUrl)]
 pub async fn admin_accounts() -> Result<Vec<AccountSummary>, AppError> {
-    use crate::backend::error::reply;
+    use crate::platform::error::reply;
     reply(
         async move {
             let state = require_admin().await?;
@@ -66,12 +66,16 @@ pub async fn admin_accounts() -> Result<Vec<AccountSummary>, AppError> {
 /// Gives an account a role. `scope` is a cluster code for organisers (e.g. `biorn`) and an
 /// event address name for scanners (e.g. `heidelberg-2027`); it is ignored for other roles.
 #[server(endpoint = "assign_role")]
-pub async fn assign_role(csrf: String, email: String, role: String, scope: String) -> Result<String, AppError> {
+pub async fn assign_role(
+    #[server(rename = "csrf")] _csrf: String,
+    email: String,
+    role: String,
+    scope: String,
+) -> Result<String, AppError> {
     use crate::accounts::{store as accounts, EmailAddress};
-    use crate::backend::{auth, error::reply};
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
             let state = require_admin().await?;
             let email = EmailAddress::parse(&email)?;
             let role =
@@ -88,10 +92,10 @@ pub async fn assign_role(csrf: String, email: String, role: String, scope: Strin
                     (Some(id), None)
                 }
                 Role::Scanner => {
-                    let event = crate::events::store::event_scope(&state.db, scope).await.map_err(|_| {
+                    let event = crate::events::store::load(&state.db, scope).await.map_err(|_| {
                         AppError::invalid("scope", "Scanners need the address name of an event, e.g. heidelberg-2027.")
                     })?;
-                    (None, Some(event.event_id))
+                    (None, Some(event.id))
                 }
                 Role::Attendee | Role::Admin => (None, None),
             };
@@ -107,9 +111,9 @@ pub async fn assign_role(csrf: String, email: String, role: String, scope: Strin
     )
 }
 
-#[server(endpoint = "admin_outbox")]
+#[server(endpoint = "admin_outbox", input = leptos::server_fn::codec::GetUrl)]
 pub async fn admin_outbox() -> Result<Vec<OutboxMessage>, AppError> {
-    use crate::backend::{error::reply, mail};
+    use crate::platform::{error::reply, mail};
     reply(
         async move {
             let state = require_admin().await?;

@@ -2,9 +2,10 @@
 //! can be edited in a spreadsheet and imported back: rows with an `id` change that session, rows
 //! without one add a session. Missing tracks, rooms and speakers are created by name.
 
-use super::rules::{EventWindow, SessionDraft, SessionInput};
+use super::rules::{SessionDraft, SessionInput};
 use super::store::{SessionWrite, StoredSession};
 use crate::error::AppError;
+use crate::events::when::EventWindow;
 
 pub const COLUMNS: [&str; 11] =
     ["id", "day", "start", "end", "title", "track", "room", "speakers", "theme", "capacity", "abstract"];

@@ -3,9 +3,9 @@
 
 use super::rules::{SessionDraft, SessionInput};
 use super::store::{self, NamePolicy, SessionWrite};
-use crate::backend::{error::internal, Db};
 use crate::db_run;
 use crate::error::AppError;
+use crate::platform::{error::internal, Db};
 
 struct DemoAgenda {
     slug: &'static str,
@@ -229,7 +229,7 @@ const AGENDAS: [DemoAgenda; 4] = [
 /// Loads the demo agenda of every demo event that has no sessions yet.
 pub async fn seed(db: &Db) -> Result<(), AppError> {
     for agenda in &AGENDAS {
-        let event = match store::event_context(db, agenda.slug).await {
+        let event = match crate::events::store::load(db, agenda.slug).await {
             Ok(event) => event,
             Err(AppError::NotFound(_)) => continue,
             Err(e) => return Err(e),
@@ -267,7 +267,7 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
 
 type ProgrammeRow<'a> = (String, &'a str, &'a str, String, &'a str, &'a str, String, &'a str);
 
-fn program(agenda: &DemoAgenda, event: &store::EventContext) -> Result<Vec<SessionWrite>, AppError> {
+fn program(agenda: &DemoAgenda, event: &crate::events::Event) -> Result<Vec<SessionWrite>, AppError> {
     let local = |t: i64| {
         jiff::Timestamp::from_second(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(event.window.zone.clone())
     };

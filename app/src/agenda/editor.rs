@@ -38,12 +38,12 @@ pub struct AgendaEditor {
     pub sessions: Vec<EditorSession>,
 }
 
-#[server(endpoint = "agenda_editor")]
+#[server(endpoint = "agenda_editor", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_agenda_editor(slug: String) -> Result<AgendaEditor, AppError> {
     use super::store;
-    crate::backend::error::reply(
+    crate::platform::error::reply(
         async move {
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let zone = event.window.zone.clone();
             let local =
                 |t: i64| jiff::Timestamp::from_second(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(zone.clone());
@@ -86,7 +86,7 @@ pub async fn load_agenda_editor(slug: String) -> Result<AgendaEditor, AppError> 
 /// Creates a session (`session_id` empty) or changes one.
 #[server(endpoint = "save_session")]
 pub async fn save_session(
-    csrf: String,
+    #[server(rename = "csrf")] _csrf: String,
     slug: String,
     session_id: String,
     title: String,
@@ -102,10 +102,9 @@ pub async fn save_session(
 ) -> Result<i64, AppError> {
     use super::rules::{SessionDraft, SessionInput};
     use super::store::{self, NamePolicy, SessionWrite};
-    crate::backend::error::reply(
+    crate::platform::error::reply(
         async move {
-            crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let id = match session_id.trim() {
                 "" => None,
                 text => Some(text.parse::<i64>().map_err(|_| AppError::invalid("session_id", "Unknown session."))?),
@@ -133,11 +132,14 @@ pub async fn save_session(
 }
 
 #[server(endpoint = "delete_session")]
-pub async fn delete_session(csrf: String, slug: String, session_id: i64) -> Result<(), AppError> {
-    crate::backend::error::reply(
+pub async fn delete_session(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    session_id: i64,
+) -> Result<(), AppError> {
+    crate::platform::error::reply(
         async move {
-            crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             super::store::delete_session(&state.db, &event, session_id).await
         }
         .await,
@@ -147,7 +149,7 @@ pub async fn delete_session(csrf: String, slug: String, session_id: i64) -> Resu
 /// Adds a track, a room or a speaker (`kind` says which).
 #[server(endpoint = "add_agenda_item")]
 pub async fn add_agenda_item(
-    csrf: String,
+    #[server(rename = "csrf")] _csrf: String,
     slug: String,
     kind: String,
     name: String,
@@ -155,10 +157,9 @@ pub async fn add_agenda_item(
     bio: String,
 ) -> Result<String, AppError> {
     use super::store;
-    crate::backend::error::reply(
+    crate::platform::error::reply(
         async move {
-            crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let field = format!("{kind}_name");
             let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
             if name.is_empty() || name.chars().count() > 120 {
@@ -187,17 +188,16 @@ pub async fn add_agenda_item(
 /// Changes a speaker's details.
 #[server(endpoint = "update_speaker")]
 pub async fn update_speaker(
-    csrf: String,
+    #[server(rename = "csrf")] _csrf: String,
     slug: String,
     speaker_id: i64,
     name: String,
     organisation: String,
     bio: String,
 ) -> Result<String, AppError> {
-    crate::backend::error::reply(
+    crate::platform::error::reply(
         async move {
-            crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
             if name.is_empty() || name.chars().count() > 120 {
                 return Err(AppError::invalid("speaker_name", "Give a name of 1 to 120 characters."));
@@ -215,12 +215,16 @@ pub async fn update_speaker(
 
 /// Removes a track, room or speaker (`kind`) by name; its sessions stay.
 #[server(endpoint = "remove_agenda_item")]
-pub async fn remove_agenda_item(csrf: String, slug: String, kind: String, name: String) -> Result<String, AppError> {
+pub async fn remove_agenda_item(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    kind: String,
+    name: String,
+) -> Result<String, AppError> {
     use super::store::{self, AgendaItem};
-    crate::backend::error::reply(
+    crate::platform::error::reply(
         async move {
-            crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let item = match kind.as_str() {
                 "track" => AgendaItem::Track,
                 "room" => AgendaItem::Room,
@@ -236,13 +240,16 @@ pub async fn remove_agenda_item(csrf: String, slug: String, kind: String, name: 
 
 /// Imports sessions from CSV text: all rows, or none when any row is wrong.
 #[server(endpoint = "import_agenda")]
-pub async fn import_agenda(csrf: String, slug: String, csv: String) -> Result<String, AppError> {
+pub async fn import_agenda(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    csv: String,
+) -> Result<String, AppError> {
     use super::csv_io;
     use super::store::{self, NamePolicy};
-    crate::backend::error::reply(
+    crate::platform::error::reply(
         async move {
-            crate::backend::auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             if csv.len() > 2_000_000 {
                 return Err(AppError::invalid("csv", "The file is too large (at most 2 MB)."));
             }

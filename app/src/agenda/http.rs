@@ -1,4 +1,4 @@
-//! Agenda files that are not pages: calendar files for an event and a session, and the
+//! Agenda routes that are not pages: a session's calendar file, speaker photos, and the
 //! organiser's CSV export.
 
 use axum::{
@@ -10,13 +10,13 @@ use axum::{
 };
 
 use super::{csv_io, photos, store};
-use crate::backend::{auth, now, AppState};
-use crate::calendar::{self, CalendarEntry};
+use crate::accounts::access::{self, SignedIn};
+use crate::calendar::files::{self, SessionFacts};
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/events/{slug}/calendar.ics", get(event_calendar))
         .route("/events/{slug}/sessions/{id}/calendar.ics", get(session_calendar))
         .route("/organise/{slug}/agenda.csv", get(agenda_csv))
         .route("/events/{slug}/speakers/{id}/photo.jpg", get(speaker_photo))
@@ -27,27 +27,12 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The organiser signed in with this request's cookie, for one event (plain HTTP routes; server
-/// functions use `organise::organiser_event`).
-pub async fn organiser_of(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<store::EventContext, AppError> {
-    let principal = match auth::cookie_value(headers, auth::SESSION_COOKIE) {
-        Some(token) => auth::principal_for_token(&state.db, &token).await?,
-        None => None,
-    }
-    .ok_or(AppError::SignInRequired)?;
-    let event = store::event_context(&state.db, slug).await?;
-    if !principal.may_organise(event.cluster_id) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(event)
-}
-
 async fn speaker_photo(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound("This photo".into()))?;
-    let event = store::event_context(&state.db, &slug).await?;
+    let event = crate::events::store::load(&state.db, &slug).await?;
     let photo =
         store::speaker_photo(&state.db, event.id, id).await?.ok_or_else(|| AppError::NotFound("This photo".into()))?;
     Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "public, max-age=300")], photo).into_response())
@@ -57,13 +42,13 @@ async fn speaker_photo(
 /// Browsers are sent back to the editor with the outcome; other clients get a status.
 async fn upload_speaker_photo(
     State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
     headers: HeaderMap,
     Path((slug, id)): Path<(String, String)>,
     mut form: Multipart,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound("This speaker".into()))?;
-    let event = organiser_of(&state, &headers, &slug).await?;
-    let mut csrf = String::new();
+    let event = access::organiser_of(&state.db, &principal, &slug).await?;
     let mut upload = Vec::new();
     while let Some(field) = form
         .next_field()
@@ -71,7 +56,6 @@ async fn upload_speaker_photo(
         .map_err(|_| AppError::invalid("photo", "The upload was interrupted or too large (at most 5 MB)."))?
     {
         match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("photo") => {
                 upload = field
                     .bytes()
@@ -81,9 +65,6 @@ async fn upload_speaker_photo(
             }
             _ => {}
         }
-    }
-    if !auth::csrf_matches(&headers, &csrf) {
-        return Err(AppError::FormExpired);
     }
     let outcome = match tokio::task::spawn_blocking(move || photos::normalise(&upload)).await? {
         Ok(jpeg) => store::set_speaker_photo(&state.db, event.id, id, &jpeg).await.map(|_| "saved".to_string()),
@@ -101,78 +82,33 @@ async fn upload_speaker_photo(
     }
 }
 
-fn calendar_file(name: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.ics\"")),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-async fn event_calendar(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
-    Ok(calendar_file(&slug, event_ics(&state.db, &state.settings.public_url, &slug).await?))
-}
-
-/// The event as a calendar file: the download, and the attachment of ticket confirmations.
-pub async fn event_ics(db: &crate::backend::Db, public_url: &str, slug: &str) -> Result<String, AppError> {
-    let detail = crate::events::store::event_detail(db, slug).await?;
-    let event = store::event_context(db, slug).await?;
-    let url = format!("{public_url}/events/{slug}");
-    let entry = CalendarEntry {
-        uid: format!("event-{slug}@eventxchange.celis"),
-        starts_at: event.window.starts_at,
-        ends_at: event.window.ends_at,
-        summary: event.title.clone(),
-        description: format!("{}\n\nProgramme: {url}/agenda", detail.card.summary),
-        location: format!("{}, {}", detail.venue_name, detail.venue_address),
-        url,
-        sequence: 0,
-        stamped_at: now(),
-    };
-    Ok(calendar::publish(&event.title, &[entry]))
-}
-
 async fn session_calendar(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound("This session".into()))?;
-    let event = store::event_context(&state.db, &slug).await?;
+    let event = crate::events::store::load(&state.db, &slug).await?;
     let session = store::session(&state.db, &event, id).await?;
-    let url = format!("{}/events/{slug}/sessions/{id}", state.settings.public_url);
-    let speakers: Vec<String> =
-        session.card.speakers.iter().map(|s| format!("{} ({})", s.name, s.organisation)).collect();
-    let mut description = session.abstract_text.clone();
-    if !speakers.is_empty() {
-        description = format!("Speakers: {}\n\n{description}", speakers.join(", "));
-    }
-    let location = match &session.card.room {
-        Some(room) => format!("{room}, {}", event.venue_name),
-        None => event.venue_name.clone(),
-    };
-    let entry = CalendarEntry {
-        uid: format!("session-{id}@eventxchange.celis"),
+    let facts = SessionFacts {
+        id,
+        title: &session.card.title,
         starts_at: session.card.starts_at,
         ends_at: session.card.ends_at,
-        summary: session.card.title.clone(),
-        description,
-        location,
-        url,
-        sequence: u32::try_from(session.revision).unwrap_or(0),
-        stamped_at: now(),
+        room: session.card.room.as_deref(),
+        speakers: session.card.speakers.iter().map(|s| format!("{} ({})", s.name, s.organisation)).collect(),
+        abstract_text: &session.abstract_text,
+        revision: session.revision,
     };
-    Ok(calendar_file(&format!("{slug}-session-{id}"), calendar::publish(&event.title, &[entry])))
+    let body = files::session_ics(&state.settings.public_url, &event, &facts);
+    Ok(files::download(&format!("{slug}-session-{id}"), body))
 }
 
 async fn agenda_csv(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(principal): SignedIn,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let event = organiser_of(&state, &headers, &slug).await?;
+    let event = access::organiser_of(&state.db, &principal, &slug).await?;
     let sessions = store::sessions(&state.db, &event).await?;
     Ok((
         StatusCode::OK,

@@ -129,19 +129,20 @@ pub struct PersonalAgenda {
     pub clashing: Vec<i64>,
 }
 
-#[server(endpoint = "agenda")]
+#[server(endpoint = "agenda", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_agenda(slug: String) -> Result<AgendaView, AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
             let state = app_state()?;
-            let event = store::event_context(&state.db, &slug).await?;
+            let event = crate::events::store::load(&state.db, &slug).await?;
             let sessions: Vec<SessionCard> = store::sessions_cached(&state.db, &state.agendas, &event)
                 .await?
                 .iter()
                 .map(|s| s.card.clone())
                 .collect();
-            let principal = auth::current_principal().await?;
+            let principal = crate::accounts::access::principal().await?;
             let mine = match &principal {
                 Some(p) => store::personal_agenda_ids(&state.db, p.user_id, event.id).await?,
                 None => Vec::new(),
@@ -177,20 +178,21 @@ pub async fn load_agenda(slug: String) -> Result<AgendaView, AppError> {
     )
 }
 
-#[server(endpoint = "agenda_session")]
+#[server(endpoint = "agenda_session", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_session(slug: String, id: i64) -> Result<SessionDetail, AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
             let state = app_state()?;
-            let event = store::event_context(&state.db, &slug).await?;
+            let event = crate::events::store::load(&state.db, &slug).await?;
             let session = store::session(&state.db, &event, id).await?;
             let mut speakers = Vec::new();
             for s in &session.card.speakers {
                 let row = store::speaker(&state.db, event.id, s.id).await?;
                 speakers.push(row.into());
             }
-            let principal = auth::current_principal().await?;
+            let principal = crate::accounts::access::principal().await?;
             let in_my_agenda = match &principal {
                 Some(p) => store::personal_agenda_ids(&state.db, p.user_id, event.id).await?.contains(&id),
                 None => false,
@@ -210,13 +212,14 @@ pub async fn load_session(slug: String, id: i64) -> Result<SessionDetail, AppErr
     )
 }
 
-#[server(endpoint = "agenda_speaker")]
+#[server(endpoint = "agenda_speaker", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_speaker(slug: String, id: i64) -> Result<SpeakerDetail, AppError> {
-    use crate::backend::{error::reply, state::app_state};
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
             let state = app_state()?;
-            let event = store::event_context(&state.db, &slug).await?;
+            let event = crate::events::store::load(&state.db, &slug).await?;
             let row = store::speaker(&state.db, event.id, id).await?;
             let sessions = store::sessions_cached(&state.db, &state.agendas, &event)
                 .await?
@@ -232,14 +235,19 @@ pub async fn load_speaker(slug: String, id: i64) -> Result<SpeakerDetail, AppErr
 
 /// Adds a session to the signed-in person's agenda (or removes it, with `remove=true`).
 #[server(endpoint = "personal_agenda")]
-pub async fn change_personal_agenda(csrf: String, slug: String, session_id: i64, remove: bool) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+pub async fn change_personal_agenda(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    session_id: i64,
+    remove: bool,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let principal = auth::require_principal().await?;
+            let principal = crate::accounts::access::signed_in().await?;
             let state = app_state()?;
-            let event = store::event_context(&state.db, &slug).await?;
+            let event = crate::events::store::load(&state.db, &slug).await?;
             if remove {
                 store::remove_from_personal_agenda(&state.db, principal.user_id, session_id).await
             } else {
@@ -250,16 +258,17 @@ pub async fn change_personal_agenda(csrf: String, slug: String, session_id: i64,
     )
 }
 
-#[server(endpoint = "my_agenda")]
+#[server(endpoint = "my_agenda", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_my_agenda() -> Result<Vec<PersonalAgenda>, AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            let principal = auth::require_principal().await?;
+            let principal = crate::accounts::access::signed_in().await?;
             let state = app_state()?;
             let mut result = Vec::new();
             for slug in store::events_in_personal_agenda(&state.db, principal.user_id).await? {
-                let event = store::event_context(&state.db, &slug).await?;
+                let event = crate::events::store::load(&state.db, &slug).await?;
                 let mine = store::personal_agenda_ids(&state.db, principal.user_id, event.id).await?;
                 let sessions: Vec<SessionCard> = store::sessions_cached(&state.db, &state.agendas, &event)
                     .await?

@@ -53,7 +53,7 @@ pub fn normalise(upload: &[u8]) -> Result<Vec<u8>, AppError> {
     let mut out = Cursor::new(Vec::new());
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
         .encode_image(&scaled)
-        .map_err(|e| crate::backend::error::internal("photo encoding", e))?;
+        .map_err(|e| crate::platform::error::internal("photo encoding", e))?;
     Ok(out.into_inner())
 }
 

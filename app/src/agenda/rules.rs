@@ -4,7 +4,8 @@
 use jiff::{civil::Date, civil::Time, tz::TimeZone};
 
 use crate::error::AppError;
-use crate::events::{when, Theme};
+use crate::events::when::{self, EventWindow};
+use crate::events::Theme;
 
 /// A session as an organiser (or an imported CSV row) describes it, checked and resolved to
 /// instants in the event's time zone. Track, room and speakers are named; the store resolves
@@ -35,20 +36,6 @@ pub struct SessionInput<'a> {
     pub speakers: &'a str,
     pub capacity: &'a str,
     pub theme: &'a str,
-}
-
-/// When an event runs, in its own zone.
-#[derive(Clone, Debug)]
-pub struct EventWindow {
-    pub starts_at: i64,
-    pub ends_at: i64,
-    pub zone: TimeZone,
-}
-
-impl EventWindow {
-    fn describe(&self) -> String {
-        format!("{} – {}", when::day_and_time(self.starts_at, &self.zone), when::day_and_time(self.ends_at, &self.zone))
-    }
 }
 
 fn optional(text: &str) -> Option<String> {

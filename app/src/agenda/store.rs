@@ -7,60 +7,13 @@ use std::sync::{Arc, Mutex};
 
 use sqlx::FromRow;
 
-use super::rules::{self, Booked, EventWindow, SessionDraft};
+use super::rules::{self, Booked, SessionDraft};
 use super::{SessionCard, SpeakerRef};
-use crate::backend::db::WriteTransaction;
-use crate::backend::{error::internal, now, Db};
 use crate::db_run;
 use crate::error::AppError;
-use crate::events::{when, Theme};
-
-/// The event an agenda belongs to, with its zone.
-#[derive(Clone, Debug)]
-pub struct EventContext {
-    pub id: i64,
-    pub cluster_id: i64,
-    pub slug: String,
-    pub title: String,
-    pub venue_name: String,
-    pub window: EventWindow,
-    /// Bumped by every change of the agenda (see the module documentation).
-    pub agenda_version: i64,
-}
-
-#[derive(FromRow)]
-struct EventContextRow {
-    id: i64,
-    cluster_id: i64,
-    slug: String,
-    title: String,
-    venue_name: String,
-    time_zone: String,
-    starts_at: i64,
-    ends_at: i64,
-    agenda_version: i64,
-}
-
-pub async fn event_context(db: &Db, slug: &str) -> Result<EventContext, AppError> {
-    let row: Option<EventContextRow> = db_run!(db, |pool| sqlx::query_as(
-        "select id, cluster_id, slug, title, venue_name, time_zone, starts_at, ends_at, agenda_version
-           from events where slug = $1"
-    )
-    .bind(slug)
-    .fetch_optional(pool)
-    .await)?;
-    let row = row.ok_or_else(|| AppError::NotFound("This event".into()))?;
-    let zone = when::zone(&row.time_zone).ok_or_else(|| internal("event time zone", &row.time_zone))?;
-    Ok(EventContext {
-        id: row.id,
-        cluster_id: row.cluster_id,
-        slug: row.slug,
-        title: row.title,
-        venue_name: row.venue_name,
-        window: EventWindow { starts_at: row.starts_at, ends_at: row.ends_at, zone },
-        agenda_version: row.agenda_version,
-    })
-}
+use crate::events::{when, Event, Theme};
+use crate::platform::db::WriteTransaction;
+use crate::platform::{now, Db};
 
 /// The sessions of each event as pages show them, kept with the agenda version they were read
 /// at. Public agenda pages are read far more often than agendas change; a changed version (any
@@ -75,11 +28,7 @@ pub struct AgendaCache {
 type CachedAgenda = (i64, Arc<Vec<StoredSession>>);
 
 /// Every session of the event, as `sessions` returns them, through the cache.
-pub async fn sessions_cached(
-    db: &Db,
-    cache: &AgendaCache,
-    event: &EventContext,
-) -> Result<Arc<Vec<StoredSession>>, AppError> {
+pub async fn sessions_cached(db: &Db, cache: &AgendaCache, event: &Event) -> Result<Arc<Vec<StoredSession>>, AppError> {
     let hit = cache.events.lock().ok().and_then(|events| {
         events.get(&event.id).filter(|(version, _)| *version == event.agenda_version).map(|(_, s)| s.clone())
     });
@@ -140,7 +89,7 @@ const SESSION_SELECT: &str = "select s.id, s.title, s.abstract as abstract_text,
    from agenda_sessions s left join tracks t on t.id = s.track_id left join rooms r on r.id = s.room_id";
 
 /// Every session of the event, in time order, with speakers.
-pub async fn sessions(db: &Db, event: &EventContext) -> Result<Vec<StoredSession>, AppError> {
+pub async fn sessions(db: &Db, event: &Event) -> Result<Vec<StoredSession>, AppError> {
     let rows: Vec<SessionRow> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SESSION_SELECT} where s.event_id = $1 order by s.starts_at, t.position, t.name, s.title"
     )))
@@ -151,7 +100,7 @@ pub async fn sessions(db: &Db, event: &EventContext) -> Result<Vec<StoredSession
     Ok(rows.into_iter().map(|row| stored(row, &speakers, event)).collect())
 }
 
-pub async fn session(db: &Db, event: &EventContext, session_id: i64) -> Result<StoredSession, AppError> {
+pub async fn session(db: &Db, event: &Event, session_id: i64) -> Result<StoredSession, AppError> {
     let row: Option<SessionRow> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SESSION_SELECT} where s.event_id = $1 and s.id = $2"
     )))
@@ -186,7 +135,7 @@ async fn speakers_by_session(
     Ok(map)
 }
 
-fn stored(row: SessionRow, speakers: &HashMap<i64, Vec<SpeakerRef>>, event: &EventContext) -> StoredSession {
+fn stored(row: SessionRow, speakers: &HashMap<i64, Vec<SpeakerRef>>, event: &Event) -> StoredSession {
     let zone = &event.window.zone;
     let day_start =
         jiff::Timestamp::from_second(row.starts_at).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(zone.clone());
@@ -238,12 +187,7 @@ pub async fn events_in_personal_agenda(db: &Db, user_id: i64) -> Result<Vec<Stri
 
 /// Adds a session to a personal agenda, taking a seat when the session has a capacity.
 /// Adding twice keeps one entry and one seat.
-pub async fn add_to_personal_agenda(
-    db: &Db,
-    user_id: i64,
-    event: &EventContext,
-    session_id: i64,
-) -> Result<(), AppError> {
+pub async fn add_to_personal_agenda(db: &Db, user_id: i64, event: &Event, session_id: i64) -> Result<(), AppError> {
     let at = now();
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
@@ -377,7 +321,7 @@ pub enum NamePolicy {
 /// rows at once, each with the index of its write.
 pub async fn write_sessions(
     db: &Db,
-    event: &EventContext,
+    event: &Event,
     writes: &[SessionWrite],
     names: NamePolicy,
 ) -> Result<Vec<i64>, Vec<(usize, AppError)>> {
@@ -609,7 +553,7 @@ pub async fn write_sessions(
     })
 }
 
-pub async fn delete_session(db: &Db, event: &EventContext, session_id: i64) -> Result<(), AppError> {
+pub async fn delete_session(db: &Db, event: &Event, session_id: i64) -> Result<(), AppError> {
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         sqlx::query("update events set agenda_version = agenda_version + 1 where id = $1")
@@ -697,7 +641,7 @@ fn duplicate_as_field(
 ) -> Result<(), AppError> {
     match result {
         Ok(_) => Ok(()),
-        Err(e) if crate::backend::error::violates(&e, constraint, sqlite_columns) => {
+        Err(e) if crate::platform::error::violates(&e, constraint, sqlite_columns) => {
             Err(AppError::invalid(field, message))
         }
         Err(e) => Err(e.into()),

@@ -2,15 +2,16 @@
 
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Router,
 };
 
 use super::{render, store};
-use crate::backend::{auth, AppState};
+use crate::accounts::access::{self, SignedIn};
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/tickets/{id}/badge.png", get(badge_png))
@@ -18,22 +19,13 @@ pub fn router() -> Router<AppState> {
 
 async fn badge_png(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(principal): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound("This ticket".into()))?;
-    let principal = match auth::cookie_value(&headers, auth::SESSION_COOKIE) {
-        Some(token) => auth::principal_for_token(&state.db, &token).await?,
-        None => None,
-    }
-    .ok_or(AppError::SignInRequired)?;
     let ticket = crate::tickets::store::ticket(&state.db, id).await?;
-    if ticket.user_id != principal.user_id {
-        let event = crate::agenda::store::event_context(&state.db, &ticket.event_slug).await?;
-        if !principal.may_organise(event.cluster_id) {
-            return Err(AppError::NotFound("This ticket".into()));
-        }
-    }
+    let event = crate::events::store::load(&state.db, &ticket.event_slug).await?;
+    access::holder_or_organiser(&principal, ticket.user_id, &event, "This ticket")?;
     let code = store::current_code(&state.db, &state.badge_keys, id)
         .await?
         .ok_or_else(|| AppError::invalid("ticket", "Only a confirmed ticket has a badge."))?;

@@ -13,9 +13,9 @@ use std::sync::{Arc, RwLock};
 use ed25519_dalek::{Signer, SigningKey};
 
 use super::code::BadgeCode;
-use crate::backend::{error::internal, now, Db};
 use crate::db_run;
 use crate::error::AppError;
+use crate::platform::{error::internal, now, Db};
 
 pub struct EventKeys {
     pub event_id: i64,

@@ -68,9 +68,9 @@ fn badge_of(ticket: &crate::tickets::store::TicketRow, code: String) -> Result<B
     })
 }
 
-#[server(endpoint = "ticket_badge")]
+#[server(endpoint = "ticket_badge", input = leptos::server_fn::codec::GetUrl)]
 pub async fn ticket_badge(id: i64) -> Result<BadgeSheet, AppError> {
-    use crate::backend::error::reply;
+    use crate::platform::error::reply;
     reply(
         async move {
             let (state, _, ticket) = crate::tickets::server::visible_ticket(id).await?;
@@ -85,11 +85,10 @@ pub async fn ticket_badge(id: i64) -> Result<BadgeSheet, AppError> {
 
 /// Replaces a lost badge: the old code is refused from now on.
 #[server(endpoint = "reissue_badge")]
-pub async fn reissue_badge(csrf: String, id: i64) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply};
+pub async fn reissue_badge(#[server(rename = "csrf")] _csrf: String, id: i64) -> Result<(), AppError> {
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
             let (state, _, _) = crate::tickets::server::visible_ticket(id).await?;
             store::reissue(&state.db, id).await
         }
@@ -97,13 +96,13 @@ pub async fn reissue_badge(csrf: String, id: i64) -> Result<(), AppError> {
     )
 }
 
-#[server(endpoint = "badge_batch")]
+#[server(endpoint = "badge_batch", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_badge_batch(slug: String, ticket_type: Option<i64>, q: String) -> Result<BadgeBatch, AppError> {
-    use crate::backend::error::reply;
+    use crate::platform::error::reply;
     use crate::tickets::{rules::TicketStatus, store as tickets};
     reply(
         async move {
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             store::issue_missing(&state.db, event.id).await?;
             let rows: Vec<_> = tickets::registrations(&state.db, event.id, &q, Some(TicketStatus::Confirmed))
                 .await?

@@ -2,8 +2,8 @@
 
 use qrcode::{render::svg, EcLevel, QrCode};
 
-use crate::backend::error::internal;
 use crate::error::AppError;
+use crate::platform::error::internal;
 
 fn symbol(code: &str) -> Result<QrCode, AppError> {
     // Level M survives a scuffed or creased badge; the code is designed to fit version 7 at M.

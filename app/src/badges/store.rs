@@ -4,9 +4,9 @@
 
 use super::code::BadgeCode;
 use super::keys::BadgeKeys;
-use crate::backend::{now, Db};
 use crate::db_run;
 use crate::error::AppError;
+use crate::platform::{now, Db};
 
 /// The current code of a confirmed ticket, issuing its first badge if needed. `None` for a
 /// ticket that is not confirmed (it has no valid badge).

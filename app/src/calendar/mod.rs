@@ -5,6 +5,8 @@
 //! quoted parameters, folding at 75 octets on UTF-8 boundaries, CRLF line ends. Every file the
 //! tests produce is checked by an independent validator.
 
+pub mod files;
+
 /// One VEVENT. Times are UTC instants (seconds), written with a trailing `Z`.
 #[derive(Clone, Debug, Default)]
 pub struct CalendarEntry {

@@ -4,9 +4,9 @@
 
 use super::rules::ListKind;
 use super::store::{self, ListDraft};
-use crate::backend::{now, Db};
 use crate::db_run;
 use crate::error::AppError;
+use crate::platform::{now, Db};
 
 /// (name, organisation, organisation type, ticket type)
 const GUESTS: [(&str, &str, &str, &str); 5] = [
@@ -65,7 +65,7 @@ async fn guest_ticket(
 ) -> Result<(), AppError> {
     let at = now();
     db_run!(db, |pool| {
-        use crate::backend::db::WriteTransaction;
+        use crate::platform::db::WriteTransaction;
         let mut tx = pool.begin_write().await?;
         sqlx::query(
             "insert into users (email, display_name, password_hash, role, cluster_id, created_at)
@@ -129,7 +129,7 @@ pub async fn crowd(db: &Db, event_id: i64, label: &str, count: i64) -> Result<Ve
         let end = (start + 1000).min(count);
         let batch: Vec<i64> = db_run!(db, |pool| {
             async {
-            use crate::backend::db::WriteTransaction;
+            use crate::platform::db::WriteTransaction;
             let mut tx = pool.begin_write().await?;
             let mut batch = Vec::with_capacity((end - start) as usize);
             for n in start..end {

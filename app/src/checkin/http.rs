@@ -14,9 +14,11 @@ use serde::Deserialize;
 
 use super::rules::ScanOutcome;
 use super::store::{self, ListDraft, Scan};
-use crate::backend::{auth, AppState};
+use crate::accounts::access::{self, SignedIn};
+use crate::accounts::session::principal_for_request;
 use crate::components::url_encode;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,37 +36,25 @@ struct Scanner {
     device: String,
 }
 
-/// A device's bearer token, or a scanner's session (whose writes must carry the CSRF token,
-/// since browsers send the session cookie on their own).
-async fn scanner(state: &AppState, headers: &HeaderMap, slug: &str, writes: bool) -> Result<Scanner, AppError> {
-    let scope = crate::events::store::event_scope(&state.db, slug).await?;
+/// A device's bearer token, or a scanner's session (whose writes carry the CSRF token, checked
+/// in front of every route by `platform::web::guard`).
+async fn scanner(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<Scanner, AppError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     if let Some(token) = bearer {
+        let event = crate::events::store::load(&state.db, slug).await?;
         let device = store::device_for_token(&state.db, token).await?.ok_or(AppError::SignInRequired)?;
-        if device.event_id != scope.event_id {
+        if device.event_id != event.id {
             return Err(AppError::Forbidden);
         }
-        return Ok(Scanner { event_id: scope.event_id, device: device.label });
+        return Ok(Scanner { event_id: event.id, device: device.label });
     }
-    let principal = match auth::cookie_value(headers, auth::SESSION_COOKIE) {
-        Some(token) => auth::principal_for_token(&state.db, &token).await?,
-        None => None,
-    }
-    .ok_or(AppError::SignInRequired)?;
-    if !principal.may_scan(scope.event_id, scope.cluster_id) {
-        return Err(AppError::Forbidden);
-    }
-    if writes {
-        let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if !auth::csrf_matches(headers, sent) {
-            return Err(AppError::FormExpired);
-        }
-    }
-    Ok(Scanner { event_id: scope.event_id, device: format!("API ({})", principal.display_name) })
+    let principal = principal_for_request(&state.db, headers).await?.ok_or(AppError::SignInRequired)?;
+    let event = access::scanner_of(&state.db, &principal, slug).await?;
+    Ok(Scanner { event_id: event.id, device: format!("API ({})", principal.display_name) })
 }
 
 fn list_id(raw: &str) -> Result<i64, AppError> {
@@ -76,7 +66,7 @@ async fn lists(
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let scanner = scanner(&state, &headers, &slug, false).await?;
+    let scanner = scanner(&state, &headers, &slug).await?;
     let lists = store::lists(&state.db, scanner.event_id).await?;
     let body: Vec<serde_json::Value> = lists
         .into_iter()
@@ -98,7 +88,7 @@ async fn offline(
     headers: HeaderMap,
     Path((slug, list)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let scanner = scanner(&state, &headers, &slug, false).await?;
+    let scanner = scanner(&state, &headers, &slug).await?;
     let list = store::scan_list(&state.db, scanner.event_id, list_id(&list)?).await?;
     Ok(Json(store::offline_bundle(&state, &list).await?).into_response())
 }
@@ -120,7 +110,7 @@ async fn redeem(
     Path((slug, list)): Path<(String, String)>,
     body: Result<Json<RedeemBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<ScanOutcome>, AppError> {
-    let scanner = scanner(&state, &headers, &slug, true).await?;
+    let scanner = scanner(&state, &headers, &slug).await?;
     let Json(body) = body.map_err(|rejection| {
         AppError::invalid(
             "body",
@@ -144,7 +134,7 @@ async fn undo(
     headers: HeaderMap,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    let scanner = scanner(&state, &headers, &slug, true).await?;
+    let scanner = scanner(&state, &headers, &slug).await?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound("This check-in".into()))?;
     store::undo(&state.db, scanner.event_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -153,15 +143,12 @@ async fn undo(
 /// The organisers' "add a list" form: repeated `admits` fields carry the ticket types.
 async fn save_list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(principal): SignedIn,
     Path(slug): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let event = crate::agenda::http::organiser_of(&state, &headers, &slug).await?;
+    let event = access::organiser_of(&state.db, &principal, &slug).await?;
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
-    if !auth::csrf_matches(&headers, field("csrf")) {
-        return Err(AppError::FormExpired);
-    }
     let mut admits = Vec::new();
     for (_, value) in fields.iter().filter(|(k, _)| k == "admits") {
         admits.push(value.parse::<i64>().map_err(|_| AppError::invalid("admits", "Unknown ticket type."))?);

@@ -43,19 +43,6 @@ pub struct ScannerStation {
 #[cfg(feature = "ssr")]
 mod server {
     use crate::accounts::Principal;
-    use crate::backend::{auth, state::app_state, AppState};
-    use crate::error::AppError;
-
-    /// The signed-in person, when they may scan at the event.
-    pub async fn scanner_of(slug: &str) -> Result<(AppState, Principal, i64), AppError> {
-        let principal = auth::require_principal().await?;
-        let state = app_state()?;
-        let scope = crate::events::store::event_scope(&state.db, slug).await?;
-        if !principal.may_scan(scope.event_id, scope.cluster_id) {
-            return Err(AppError::Forbidden);
-        }
-        Ok((state, principal, scope.event_id))
-    }
 
     /// "Door A (Jonas Becker)": the station's name and the person, as the check-in records it.
     pub fn device_label(station: &str, principal: &Principal) -> String {
@@ -68,14 +55,13 @@ mod server {
     }
 }
 
-#[server(endpoint = "scanner_station")]
+#[server(endpoint = "scanner_station", input = leptos::server_fn::codec::GetUrl)]
 pub async fn open_scanner_station(slug: String) -> Result<ScannerStation, AppError> {
-    use crate::backend::error::reply;
+    use crate::platform::error::reply;
     reply(
         async move {
-            let (state, principal, event_id) = server::scanner_of(&slug).await?;
-            let title = crate::events::store::event_title(&state.db, &slug).await?;
-            let lists = store::lists(&state.db, event_id)
+            let (state, principal, event) = crate::accounts::access::scanner(&slug).await?;
+            let lists = store::lists(&state.db, event.id)
                 .await?
                 .into_iter()
                 .map(|list| ListSummary {
@@ -85,19 +71,20 @@ pub async fn open_scanner_station(slug: String) -> Result<ScannerStation, AppErr
                     multi_entry: list.row.multi_entry,
                 })
                 .collect();
-            Ok(ScannerStation { slug, title, lists, scanner: principal.display_name })
+            Ok(ScannerStation { slug, title: event.title, lists, scanner: principal.display_name })
         }
         .await,
     )
 }
 
 /// The list's offline data for the scanner page.
-#[server(endpoint = "scanner_offline_bundle")]
+#[server(endpoint = "scanner_offline_bundle", input = leptos::server_fn::codec::GetUrl)]
 pub async fn fetch_offline_bundle(slug: String, list: i64) -> Result<OfflineBundle, AppError> {
-    use crate::backend::error::reply;
+    use crate::platform::error::reply;
     reply(
         async move {
-            let (state, _, event_id) = server::scanner_of(&slug).await?;
+            let (state, _, event) = crate::accounts::access::scanner(&slug).await?;
+            let event_id = event.id;
             let list = store::scan_list(&state.db, event_id, list).await?;
             store::offline_bundle(&state, &list).await
         }
@@ -108,7 +95,7 @@ pub async fn fetch_offline_bundle(slug: String, list: i64) -> Result<OfflineBund
 /// One scan from the scanner page: a scanned `code`, or a `ticket` picked by name search.
 #[server(endpoint = "scan_badge")]
 pub async fn scan_badge(
-    csrf: String,
+    #[server(rename = "csrf")] _csrf: String,
     slug: String,
     list: i64,
     code: String,
@@ -119,11 +106,11 @@ pub async fn scan_badge(
     scanned_at: Option<i64>,
     offline: bool,
 ) -> Result<ScanOutcome, AppError> {
-    use crate::backend::{auth, error::reply};
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let (state, principal, event_id) = server::scanner_of(&slug).await?;
+            let (state, principal, event) = crate::accounts::access::scanner(&slug).await?;
+            let event_id = event.id;
             let list = store::scan_list(&state.db, event_id, list).await?;
             let code = Some(code).filter(|c| !c.trim().is_empty());
             let scan = store::Scan::parse(code, ticket, &key, &direction, scanned_at, offline)?;
@@ -134,12 +121,12 @@ pub async fn scan_badge(
 }
 
 #[server(endpoint = "undo_checkin")]
-pub async fn undo_checkin(csrf: String, slug: String, id: i64) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply};
+pub async fn undo_checkin(#[server(rename = "csrf")] _csrf: String, slug: String, id: i64) -> Result<(), AppError> {
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let (state, _, event_id) = server::scanner_of(&slug).await?;
+            let (state, _, event) = crate::accounts::access::scanner(&slug).await?;
+            let event_id = event.id;
             store::undo(&state.db, event_id, id).await
         }
         .await,

@@ -48,13 +48,13 @@ pub struct CheckinOverview {
     pub ticket_types: Vec<(i64, String)>,
 }
 
-#[server(endpoint = "checkin_overview")]
+#[server(endpoint = "checkin_overview", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_checkin_overview(slug: String) -> Result<CheckinOverview, AppError> {
     use super::store;
-    use crate::backend::error::reply;
+    use crate::platform::error::reply;
     reply(
         async move {
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let db = &state.db;
             let ticket_types: Vec<(i64, String)> =
                 crate::tickets::store::ticket_types(db, event.id).await?.into_iter().map(|t| (t.id, t.name)).collect();
@@ -115,12 +115,15 @@ pub async fn load_checkin_overview(slug: String) -> Result<CheckinOverview, AppE
 
 /// Removes a list that nobody was checked in on (one with check-ins stays, for the record).
 #[server(endpoint = "remove_checkin_list")]
-pub async fn remove_checkin_list(csrf: String, slug: String, id: i64) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply};
+pub async fn remove_checkin_list(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    id: i64,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             super::store::remove_list(&state.db, event.id, id).await
         }
         .await,
@@ -129,13 +132,16 @@ pub async fn remove_checkin_list(csrf: String, slug: String, id: i64) -> Result<
 
 /// Registers a scanning device; the answer is its token, shown once.
 #[server(endpoint = "create_scanner_device")]
-pub async fn create_scanner_device(csrf: String, slug: String, label: String) -> Result<String, AppError> {
-    use crate::backend::{auth, error::reply};
+pub async fn create_scanner_device(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    label: String,
+) -> Result<String, AppError> {
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
-            let principal = auth::require_principal().await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
+            let principal = crate::accounts::access::signed_in().await?;
             super::store::create_device(&state.db, event.id, &label, principal.user_id).await
         }
         .await,
@@ -143,12 +149,15 @@ pub async fn create_scanner_device(csrf: String, slug: String, label: String) ->
 }
 
 #[server(endpoint = "revoke_scanner_device")]
-pub async fn revoke_scanner_device(csrf: String, slug: String, id: i64) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply};
+pub async fn revoke_scanner_device(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    id: i64,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             super::store::revoke_device(&state.db, event.id, id).await
         }
         .await,

@@ -7,10 +7,11 @@ use sqlx::FromRow;
 use super::rules::{
     self, BundleTicket, Direction, EarlierCheckin, EventKey, ListKind, OfflineBundle, ScanOutcome, Verdict,
 };
-use crate::backend::{error::violates, now, random_token, token_hash, AppState, Db};
 use crate::badges::code;
 use crate::db_run;
 use crate::error::AppError;
+use crate::platform::{error::violates, now, random_token, token_hash, Db};
+use crate::state::AppState;
 
 #[derive(Clone, Debug, FromRow)]
 pub struct ListRow {
@@ -108,7 +109,7 @@ pub async fn save_list(db: &Db, event_id: i64, id: Option<i64>, draft: &ListDraf
     }
     let all = draft.ticket_types.is_empty();
     let saved = db_run!(db, |pool| async {
-        use crate::backend::db::WriteTransaction;
+        use crate::platform::db::WriteTransaction;
         let mut tx = pool.begin_write().await?;
         let list_id: Option<i64> = match id {
             None => {
@@ -344,7 +345,7 @@ pub async fn redeem(state: &AppState, list: &ScanList, scan: &Scan, device: &str
             Recorded::Duplicate(None) => continue,
         }
     }
-    Err(crate::backend::error::internal("check-in", "entry conflicted twice without a winner"))
+    Err(crate::platform::error::internal("check-in", "entry conflicted twice without a winner"))
 }
 
 enum Recorded {

@@ -89,7 +89,7 @@ fn SessionNav() -> impl IntoView {
     }
 }
 
-/// Hidden field with the browser's CSRF token (see `backend::auth`). Every state-changing form
+/// Hidden field with the browser's CSRF token (see `platform::web`). Every state-changing form
 /// carries one.
 #[component]
 pub fn CsrfField() -> impl IntoView {
@@ -99,7 +99,7 @@ pub fn CsrfField() -> impl IntoView {
 pub fn csrf_token() -> String {
     #[cfg(feature = "ssr")]
     {
-        crate::backend::auth::csrf_token_for_render()
+        crate::platform::web::csrf_token_for_render()
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {

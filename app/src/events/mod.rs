@@ -1,5 +1,7 @@
 //! The EventXchange series: the four regional events and their public pages.
 
+#[cfg(feature = "ssr")]
+pub mod demo;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -7,6 +9,8 @@ pub mod store;
 pub mod when;
 
 pub use pages::{EventPage, SeriesPage};
+#[cfg(feature = "ssr")]
+pub use store::Event;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -98,19 +102,19 @@ pub struct Programme {
     pub tracks: Vec<String>,
 }
 
-#[server(endpoint = "list_events")]
+#[server(endpoint = "list_events", input = leptos::server_fn::codec::GetUrl)]
 pub async fn list_events() -> Result<Vec<EventCard>, AppError> {
-    let state = crate::backend::state::app_state()?;
+    let state = crate::state::app_state()?;
     store::event_cards(&state.db).await
 }
 
-#[server(endpoint = "event_detail")]
+#[server(endpoint = "event_detail", input = leptos::server_fn::codec::GetUrl)]
 pub async fn fetch_event(slug: String) -> Result<EventDetail, AppError> {
-    let state = crate::backend::state::app_state()?;
-    crate::backend::error::reply(
+    let state = crate::state::app_state()?;
+    crate::platform::error::reply(
         async {
             let mut detail = store::event_detail(&state.db, &slug).await?;
-            let event = crate::agenda::store::event_context(&state.db, &slug).await?;
+            let event = crate::events::store::load(&state.db, &slug).await?;
             let sessions = crate::agenda::store::sessions_cached(&state.db, &state.agendas, &event).await?;
             let mut tracks: Vec<String> = sessions.iter().filter_map(|s| s.card.track.clone()).collect();
             tracks.sort();

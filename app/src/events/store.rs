@@ -2,10 +2,11 @@
 
 use sqlx::FromRow;
 
-use super::{when, EventCard, EventDetail, Theme};
-use crate::backend::{error::internal, Db};
+use super::when::{self, EventWindow};
+use super::{EventCard, EventDetail, Theme};
 use crate::db_run;
 use crate::error::AppError;
+use crate::platform::{error::internal, Db};
 
 #[derive(FromRow)]
 struct EventRow {
@@ -36,13 +37,6 @@ macro_rules! select_events {
             $tail
         )
     };
-}
-
-/// The identity of an event, for authorisation checks.
-#[derive(Clone, Copy, Debug)]
-pub struct EventScope {
-    pub event_id: i64,
-    pub cluster_id: i64,
 }
 
 impl EventRow {
@@ -96,23 +90,54 @@ pub async fn event_detail(db: &Db, slug: &str) -> Result<EventDetail, AppError> 
     row.ok_or_else(|| AppError::NotFound("This event".into()))?.detail()
 }
 
-/// The event and its organising cluster, for deciding who may act on it.
-pub async fn event_scope(db: &Db, slug: &str) -> Result<EventScope, AppError> {
-    let row: Option<(i64, i64)> =
-        db_run!(db, |pool| sqlx::query_as("select id, cluster_id from events where slug = $1")
-            .bind(slug)
-            .fetch_optional(pool)
-            .await)?;
-    row.map(|(event_id, cluster_id)| EventScope { event_id, cluster_id })
-        .ok_or_else(|| AppError::NotFound("This event".into()))
+/// An event as every capability sees it: who runs it (its cluster), where it lives in
+/// addresses, and when it runs in its own zone. The one way to load an event is `load`.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub id: i64,
+    pub cluster_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub venue_name: String,
+    pub window: EventWindow,
+    /// Bumped by every change of the agenda (see `agenda::store`).
+    pub agenda_version: i64,
 }
 
-pub async fn event_title(db: &Db, slug: &str) -> Result<String, AppError> {
-    let title: Option<String> = db_run!(db, |pool| sqlx::query_scalar("select title from events where slug = $1")
-        .bind(slug)
-        .fetch_optional(pool)
-        .await)?;
-    title.ok_or_else(|| AppError::NotFound("This event".into()))
+#[derive(FromRow)]
+struct LoadedEventRow {
+    id: i64,
+    cluster_id: i64,
+    slug: String,
+    title: String,
+    venue_name: String,
+    time_zone: String,
+    starts_at: i64,
+    ends_at: i64,
+    agenda_version: i64,
+}
+
+/// The event with this slug, or `NotFound`.
+pub async fn load(db: &Db, slug: &str) -> Result<Event, AppError> {
+    let row: Option<LoadedEventRow> = db_run!(db, |pool| sqlx::query_as(
+        "select id, cluster_id, slug, title, venue_name, time_zone, starts_at, ends_at, agenda_version
+           from events where slug = $1"
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await)?;
+    let row = row.ok_or_else(|| AppError::NotFound("This event".into()))?;
+    tracing::Span::current().record("event", row.slug.as_str());
+    let zone = when::zone(&row.time_zone).ok_or_else(|| internal("event time zone", &row.time_zone))?;
+    Ok(Event {
+        id: row.id,
+        cluster_id: row.cluster_id,
+        slug: row.slug,
+        title: row.title,
+        venue_name: row.venue_name,
+        window: EventWindow { starts_at: row.starts_at, ends_at: row.ends_at, zone },
+        agenda_version: row.agenda_version,
+    })
 }
 
 /// Event details as the organiser's form shows them.
@@ -131,7 +156,7 @@ pub struct EventDetailsDraft {
 /// Changes an event's details. Its sessions must stay inside the new dates; the check and the
 /// change happen under the event's agenda lock, so a session added meanwhile cannot slip out.
 pub async fn update_event_details(db: &Db, slug: &str, draft: &EventDetailsDraft) -> Result<(), AppError> {
-    use crate::backend::db::WriteTransaction;
+    use crate::platform::db::WriteTransaction;
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let id: Option<i64> =

@@ -91,3 +91,18 @@ mod tests {
         assert!(zone("Mars/Olympus_Mons").is_none());
     }
 }
+
+/// When an event runs, in its own zone.
+#[derive(Clone, Debug)]
+pub struct EventWindow {
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub zone: TimeZone,
+}
+
+impl EventWindow {
+    /// "Tuesday 16 March 2027, 09:00 CET – Wednesday 17 March 2027, 17:30 CET"
+    pub fn describe(&self) -> String {
+        format!("{} – {}", day_and_time(self.starts_at, &self.zone), day_and_time(self.ends_at, &self.zone))
+    }
+}

@@ -41,25 +41,10 @@ pub struct EventForm {
     pub time_zone: String,
 }
 
-/// The application state and the event, when the signed-in person may organise it; used by
-/// every organiser server function.
-#[cfg(feature = "ssr")]
-pub async fn organiser_event(
-    slug: &str,
-) -> Result<(crate::backend::AppState, crate::agenda::store::EventContext), AppError> {
-    let principal = crate::backend::auth::require_principal().await?;
-    let state = crate::backend::state::app_state()?;
-    let event = crate::agenda::store::event_context(&state.db, slug).await?;
-    if !principal.may_organise(event.cluster_id) {
-        return Err(AppError::Forbidden);
-    }
-    Ok((state, event))
-}
-
 /// Changes the event's details (organisers of its cluster and admins).
 #[server(endpoint = "save_event_details")]
 pub async fn save_event_details(
-    csrf: String,
+    #[server(rename = "csrf")] _csrf: String,
     slug: String,
     title: String,
     summary: String,
@@ -72,12 +57,11 @@ pub async fn save_event_details(
     last_day: String,
     closes: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply};
     use crate::events::{store as events, when};
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let (state, event) = organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let zone = event.window.zone.clone();
             let text = |field: &str, value: &str, max: usize, required: bool| {
                 let value = value.trim().replace("\r\n", "\n");
@@ -130,14 +114,14 @@ pub async fn save_event_details(
     )
 }
 
-#[server(endpoint = "organiser_overview")]
+#[server(endpoint = "organiser_overview", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_organiser_overview(slug: String) -> Result<OrganiserOverview, AppError> {
     use crate::accounts::{store as accounts, Role};
-    use crate::backend::error::reply;
     use crate::events::store as events;
+    use crate::platform::error::reply;
     reply(
         async move {
-            let (state, context) = organiser_event(&slug).await?;
+            let (state, context) = crate::accounts::access::organiser(&slug).await?;
             let detail = events::event_detail(&state.db, &slug).await?;
             let local = |t: i64| {
                 jiff::Timestamp::from_second(t)

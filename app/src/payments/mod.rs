@@ -17,8 +17,8 @@ use stripe_checkout::checkout_session::{
 use stripe_checkout::{CheckoutSession, CheckoutSessionMode};
 use stripe_core::refund::CreateRefund;
 
-use crate::backend::now;
 use crate::error::AppError;
+use crate::platform::now;
 use crate::tickets::store::TicketRow;
 
 /// A seat is held while its Checkout Session is open; Stripe accepts 30 minutes to 24 hours.
@@ -110,7 +110,7 @@ impl Payments {
             .metadata(metadata)
             .payment_intent_data(payment_intent_data);
         let key = IdempotencyKey::new(format!("exx-ticket-{ticket_id}-checkout"))
-            .map_err(|e| crate::backend::error::internal("idempotency key", e))?;
+            .map_err(|e| crate::platform::error::internal("idempotency key", e))?;
         let session: CheckoutSession = request
             .customize()
             .request_strategy(RequestStrategy::Idempotent(key))
@@ -132,7 +132,7 @@ impl Payments {
             .as_deref()
             .ok_or_else(|| AppError::invalid("ticket", "This ticket has no payment to refund."))?;
         let key = IdempotencyKey::new(format!("exx-ticket-{}-refund", ticket.id))
-            .map_err(|e| crate::backend::error::internal("idempotency key", e))?;
+            .map_err(|e| crate::platform::error::internal("idempotency key", e))?;
         let refund = CreateRefund::new()
             .payment_intent(intent)
             .metadata(HashMap::from([("ticket_id".to_string(), ticket.id.to_string())]))

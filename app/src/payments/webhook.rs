@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::signature;
-use crate::backend::db::WriteTransaction;
-use crate::backend::{now, AppState};
+use crate::platform::db::WriteTransaction;
+use crate::platform::now;
+use crate::state::AppState;
 use crate::tickets::rules::TicketStatus;
 use crate::tickets::{mail, store};
 use crate::{db_run, enqueue_mail, release_ticket};
@@ -32,6 +33,9 @@ pub enum Outcome {
 fn answer(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "message": message }))).into_response()
 }
+
+/// Where Stripe delivers its notifications.
+pub const PATH: &str = "/api/v1/stripe/webhook";
 
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(payments) = state.payments.clone() else {
@@ -85,7 +89,7 @@ async fn apply(state: &AppState, id: &str, kind: &str, object: &Value) -> Result
             let Ok(ticket) = store::ticket(&state.db, ticket_id).await else {
                 return record(state, id, kind, Outcome::Ignored("unknown ticket")).await;
             };
-            let ics = crate::agenda::http::event_ics(&state.db, &public_url, &ticket.event_slug).await?;
+            let ics = crate::calendar::files::event_ics(&state.db, &public_url, &ticket.event_slug).await?;
             (ticket, ics)
         }
         "charge.refunded" => {
@@ -153,7 +157,25 @@ async fn apply(state: &AppState, id: &str, kind: &str, object: &Value) -> Result
                             .bind(ticket.id)
                             .fetch_one(&mut *tx)
                             .await?;
-                        outcome = if status == TicketStatus::Expired.code() {
+                        // The person may hold another live ticket for the event by now (one per
+                        // person, a unique index): reviving this one would violate it, and on
+                        // PostgreSQL a failed statement aborts the whole transaction. Ask first.
+                        let other_live: i64 = sqlx::query_scalar(
+                            "select count(*) from tickets
+                              where user_id = $1 and event_id = $2 and id <> $3 and status in ('pending', 'confirmed')",
+                        )
+                        .bind(ticket.user_id)
+                        .bind(ticket.event_id)
+                        .bind(ticket.id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        outcome = if status == TicketStatus::Expired.code() && other_live > 0 {
+                            tracing::error!(
+                                ticket = ticket.id,
+                                "paid after the hold expired; a newer ticket exists: refund it"
+                            );
+                            Outcome::Ignored("paid after expiry while another ticket is live: needs a refund")
+                        } else if status == TicketStatus::Expired.code() {
                             let seated = sqlx::query(
                                 "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity",
                             )
@@ -170,10 +192,8 @@ async fn apply(state: &AppState, id: &str, kind: &str, object: &Value) -> Result
                                 .bind(intent)
                                 .bind(ticket.id)
                                 .execute(&mut *tx)
-                                .await
-                                .map(|done| done.rows_affected())
-                                // A new live ticket of the same person took its place.
-                                .unwrap_or(0)
+                                .await?
+                                .rows_affected()
                             } else {
                                 0
                             };

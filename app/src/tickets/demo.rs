@@ -3,8 +3,8 @@
 
 use super::rules::{Eligibility, Visibility, VoucherEffect};
 use super::store::{self, TicketTypeDraft, VoucherDraft};
-use crate::backend::{now, Db};
 use crate::error::AppError;
+use crate::platform::{now, Db};
 
 const SLUGS: [(&str, &str); 4] = [
     ("heidelberg-2027", "BIORN"),
@@ -16,7 +16,7 @@ const SLUGS: [(&str, &str); 4] = [
 pub async fn seed(db: &Db) -> Result<(), AppError> {
     let opened = now() - 86_400;
     for (slug, cluster) in SLUGS {
-        let event = match crate::agenda::store::event_context(db, slug).await {
+        let event = match crate::events::store::load(db, slug).await {
             Ok(event) => event,
             Err(AppError::NotFound(_)) => continue,
             Err(e) => return Err(e),

@@ -2,32 +2,33 @@
 
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Router,
 };
 
 use super::{rules::format_money, store};
-use crate::backend::AppState;
+use crate::accounts::access::{self, SignedIn};
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/organise/{slug}/registrations.csv", get(registrations_csv))
-        .route("/api/v1/stripe/webhook", post(crate::payments::webhook::receive))
+        .route(crate::payments::webhook::PATH, post(crate::payments::webhook::receive))
 }
 
 async fn registrations_csv(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(principal): SignedIn,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let event = crate::agenda::http::organiser_of(&state, &headers, &slug).await?;
+    let event = access::organiser_of(&state.db, &principal, &slug).await?;
     let rows = store::registrations(&state.db, event.id, "", None).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>, record: &[String]| {
-        out.write_record(record).map_err(|e| crate::backend::error::internal("registrations csv", e))
+        out.write_record(record).map_err(|e| crate::platform::error::internal("registrations csv", e))
     };
     write(
         &mut out,
@@ -77,7 +78,7 @@ async fn registrations_csv(
             ],
         )?;
     }
-    let body = out.into_inner().map_err(|e| crate::backend::error::internal("registrations csv", e))?;
+    let body = out.into_inner().map_err(|e| crate::platform::error::internal("registrations csv", e))?;
     Ok((
         StatusCode::OK,
         [

@@ -3,7 +3,7 @@
 
 use super::rules::format_money;
 use super::store::TicketRow;
-use crate::backend::mail::{MailAttachment, OutgoingMail};
+use crate::platform::mail::{MailAttachment, OutgoingMail};
 
 fn ticket_link(public_url: &str, ticket: &TicketRow) -> String {
     format!("{public_url}/tickets/{}", ticket.id)

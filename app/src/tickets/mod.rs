@@ -114,8 +114,8 @@ pub struct MyTicket {
 pub(crate) mod server {
     use super::*;
     use crate::accounts::Principal;
-    use crate::backend::AppState;
     use crate::events::when;
+    use crate::state::AppState;
     use rules::{format_money, AttendeeProfile};
     use store::TicketRow;
 
@@ -143,7 +143,7 @@ pub(crate) mod server {
         voucher: Option<&store::VoucherRow>,
         verified_member: bool,
     ) -> Result<Vec<TicketOffer>, AppError> {
-        let at = crate::backend::now();
+        let at = crate::platform::now();
         let payments = state.payments.is_some();
         let facts = voucher.map(|v| v.facts());
         Ok(store::ticket_types(&state.db, event_id)
@@ -183,7 +183,7 @@ pub(crate) mod server {
 
     pub fn ticket_view(ticket: &TicketRow, viewer: &Principal) -> TicketView {
         let status = ticket.status();
-        let started = crate::backend::now() >= ticket.event_starts_at;
+        let started = crate::platform::now() >= ticket.event_starts_at;
         TicketView {
             id: ticket.id,
             event_slug: ticket.event_slug.clone(),
@@ -207,16 +207,11 @@ pub(crate) mod server {
 
     /// The ticket, when the signed-in person holds it or organises its event.
     pub async fn visible_ticket(id: i64) -> Result<(AppState, Principal, TicketRow), AppError> {
-        let principal = crate::backend::auth::require_principal().await?;
-        let state = crate::backend::state::app_state()?;
+        let principal = crate::accounts::access::signed_in().await?;
+        let state = crate::state::app_state()?;
         let ticket = store::ticket(&state.db, id).await?;
-        if ticket.user_id != principal.user_id {
-            let event = crate::agenda::store::event_context(&state.db, &ticket.event_slug).await?;
-            if !principal.may_organise(event.cluster_id) {
-                // Someone else's ticket is reported as missing, so ids cannot be probed.
-                return Err(AppError::NotFound("This ticket".into()));
-            }
-        }
+        let event = crate::events::store::load(&state.db, &ticket.event_slug).await?;
+        crate::accounts::access::holder_or_organiser(&principal, ticket.user_id, &event, "This ticket")?;
         Ok((state, principal, ticket))
     }
 
@@ -235,28 +230,30 @@ pub(crate) mod server {
 pub use server::{offers, profile_lines};
 
 /// The ticket types on an event's page.
-#[server(endpoint = "ticket_offers")]
+#[server(endpoint = "ticket_offers", input = leptos::server_fn::codec::GetUrl)]
 pub async fn ticket_offers(slug: String) -> Result<Vec<TicketOffer>, AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
             let state = app_state()?;
-            let event = crate::agenda::store::event_context(&state.db, &slug).await?;
-            let member = auth::current_principal().await?.is_some_and(|p| p.cluster_id.is_some());
+            let event = crate::events::store::load(&state.db, &slug).await?;
+            let member = crate::accounts::access::principal().await?.is_some_and(|p| p.cluster_id.is_some());
             offers(&state, event.id, None, member).await
         }
         .await,
     )
 }
 
-#[server(endpoint = "registration_start")]
+#[server(endpoint = "registration_start", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_registration_start(slug: String, voucher: Option<String>) -> Result<RegistrationStart, AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
             let state = app_state()?;
-            let event = crate::agenda::store::event_context(&state.db, &slug).await?;
-            let principal = auth::current_principal().await?;
+            let event = crate::events::store::load(&state.db, &slug).await?;
+            let principal = crate::accounts::access::principal().await?;
             let member = principal.as_ref().is_some_and(|p| p.cluster_id.is_some());
             let (draft, last, existing) = match &principal {
                 Some(p) => (
@@ -302,7 +299,7 @@ pub async fn load_registration_start(slug: String, voucher: Option<String>) -> R
 #[server(endpoint = "prepare_registration")]
 #[allow(clippy::too_many_arguments)]
 pub async fn prepare_registration(
-    csrf: String,
+    #[server(rename = "csrf")] _csrf: String,
     slug: String,
     ticket_type: Option<String>,
     voucher: Option<String>,
@@ -322,14 +319,14 @@ pub async fn prepare_registration(
     directory_consent: Option<String>,
     terms_consent: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
     use crate::events::Theme;
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let principal = auth::require_principal().await?;
+            let principal = crate::accounts::access::signed_in().await?;
             let state = app_state()?;
-            let event = crate::agenda::store::event_context(&state.db, &slug).await?;
+            let event = crate::events::store::load(&state.db, &slug).await?;
             let ticket_type_id: i64 = ticket_type
                 .as_deref()
                 .and_then(|t| t.trim().parse().ok())
@@ -396,14 +393,15 @@ pub async fn prepare_registration(
     )
 }
 
-#[server(endpoint = "registration_review")]
+#[server(endpoint = "registration_review", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_registration_review(slug: String) -> Result<Option<RegistrationReview>, AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            let principal = auth::require_principal().await?;
+            let principal = crate::accounts::access::signed_in().await?;
             let state = app_state()?;
-            let event = crate::agenda::store::event_context(&state.db, &slug).await?;
+            let event = crate::events::store::load(&state.db, &slug).await?;
             let Some(draft) = store::draft(&state.db, principal.user_id, event.id).await? else {
                 return Ok(None);
             };
@@ -419,7 +417,7 @@ pub async fn load_registration_review(slug: String) -> Result<Option<Registratio
                 &ticket_type.facts(),
                 voucher.as_ref().map(|v| v.facts()).as_ref(),
                 principal.cluster_id.is_some(),
-                crate::backend::now(),
+                crate::platform::now(),
             ) {
                 Ok(total) => total,
                 Err(_) => ticket_type.price_cents,
@@ -447,18 +445,21 @@ pub async fn load_registration_review(slug: String) -> Result<Option<Registratio
 /// Turns the reviewed draft into a ticket: confirmed at once when free; otherwise a held seat
 /// and a Stripe Checkout Session, to which the person is sent.
 #[server(endpoint = "confirm_registration")]
-pub async fn confirm_registration(csrf: String, slug: String) -> Result<RegistrationOutcome, AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+pub async fn confirm_registration(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+) -> Result<RegistrationOutcome, AppError> {
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let principal = auth::require_principal().await?;
+            let principal = crate::accounts::access::signed_in().await?;
             let state = app_state()?;
-            let event = crate::agenda::store::event_context(&state.db, &slug).await?;
+            let event = crate::events::store::load(&state.db, &slug).await?;
             let draft = store::draft(&state.db, principal.user_id, event.id).await?.ok_or_else(|| {
                 AppError::invalid("form", "Your registration was not found: fill in the registration form again.")
             })?;
-            let ics = crate::agenda::http::event_ics(&state.db, &state.settings.public_url, &slug).await?;
+            let ics = crate::calendar::files::event_ics(&state.db, &state.settings.public_url, &slug).await?;
             let public_url = state.settings.public_url.clone();
             let confirmation = move |row: &store::TicketRow| mail::confirmation(&public_url, row, &ics);
             // Refuse a paid ticket before taking a seat when payment is not set up.
@@ -513,9 +514,9 @@ pub async fn confirm_registration(csrf: String, slug: String) -> Result<Registra
     )
 }
 
-#[server(endpoint = "ticket")]
+#[server(endpoint = "ticket", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_ticket(id: i64) -> Result<TicketView, AppError> {
-    use crate::backend::error::reply;
+    use crate::platform::error::reply;
     reply(
         async move {
             let (_, principal, ticket) = server::visible_ticket(id).await?;
@@ -527,11 +528,10 @@ pub async fn load_ticket(id: i64) -> Result<TicketView, AppError> {
 
 /// The holder gives a free ticket back.
 #[server(endpoint = "cancel_ticket")]
-pub async fn cancel_ticket(csrf: String, id: i64) -> Result<(), AppError> {
-    use crate::backend::{auth, error::reply};
+pub async fn cancel_ticket(#[server(rename = "csrf")] _csrf: String, id: i64) -> Result<(), AppError> {
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
             let (state, principal, ticket) = server::visible_ticket(id).await?;
             if !server::ticket_view(&ticket, &principal).may_cancel {
                 return Err(AppError::invalid(
@@ -546,12 +546,13 @@ pub async fn cancel_ticket(csrf: String, id: i64) -> Result<(), AppError> {
     )
 }
 
-#[server(endpoint = "my_tickets")]
+#[server(endpoint = "my_tickets", input = leptos::server_fn::codec::GetUrl)]
 pub async fn my_tickets() -> Result<Vec<MyTicket>, AppError> {
-    use crate::backend::{auth, error::reply, state::app_state};
+    use crate::platform::error::reply;
+    use crate::state::app_state;
     reply(
         async move {
-            let principal = auth::require_principal().await?;
+            let principal = crate::accounts::access::signed_in().await?;
             let state = app_state()?;
             Ok(store::tickets_of(&state.db, principal.user_id)
                 .await?

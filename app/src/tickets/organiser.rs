@@ -75,10 +75,7 @@ pub struct TicketSetup {
 }
 
 #[cfg(feature = "ssr")]
-async fn summaries(
-    db: &crate::backend::Db,
-    event: &crate::agenda::store::EventContext,
-) -> Result<Vec<TicketTypeSummary>, AppError> {
+async fn summaries(db: &crate::platform::Db, event: &crate::events::Event) -> Result<Vec<TicketTypeSummary>, AppError> {
     use super::{rules::format_money, store};
     let confirmed = store::confirmed_counts(db, event.id).await?;
     let day = |t: i64| jiff::Timestamp::from_second(t).unwrap_or_default().to_zoned(event.window.zone.clone()).date();
@@ -103,17 +100,17 @@ async fn summaries(
         .collect())
 }
 
-#[server(endpoint = "registrations")]
+#[server(endpoint = "registrations", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_registrations(
     slug: String,
     q: Option<String>,
     status: Option<String>,
 ) -> Result<RegistrationsView, AppError> {
     use super::{rules::format_money, store};
-    use crate::backend::error::reply;
+    use crate::platform::error::reply;
     reply(
         async move {
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let status = status.as_deref().and_then(TicketStatus::parse);
             let rows = store::registrations(&state.db, event.id, q.as_deref().unwrap_or(""), status).await?;
             let zone = event.window.zone.clone();
@@ -156,13 +153,12 @@ pub async fn load_registrations(
 /// Starts a refund of a paid ticket through Stripe. The ticket is cancelled when Stripe reports
 /// the refund (`charge.refunded`), so a refund that fails at Stripe leaves the ticket valid.
 #[server(endpoint = "refund_ticket")]
-pub async fn refund_ticket(csrf: String, slug: String, id: i64) -> Result<(), AppError> {
+pub async fn refund_ticket(#[server(rename = "csrf")] _csrf: String, slug: String, id: i64) -> Result<(), AppError> {
     use super::store;
-    use crate::backend::{auth, error::reply};
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let ticket = store::ticket(&state.db, id).await?;
             if ticket.event_id != event.id {
                 return Err(AppError::NotFound("This ticket".into()));
@@ -180,13 +176,13 @@ pub async fn refund_ticket(csrf: String, slug: String, id: i64) -> Result<(), Ap
     )
 }
 
-#[server(endpoint = "ticket_setup")]
+#[server(endpoint = "ticket_setup", input = leptos::server_fn::codec::GetUrl)]
 pub async fn load_ticket_setup(slug: String) -> Result<TicketSetup, AppError> {
     use super::store;
-    use crate::backend::error::reply;
+    use crate::platform::error::reply;
     reply(
         async move {
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let types = summaries(&state.db, &event).await?;
             let zone = event.window.zone.clone();
             let vouchers = store::vouchers(&state.db, event.id)
@@ -235,7 +231,7 @@ fn next_day_start(field: &str, text: &str, zone: &jiff::tz::TimeZone) -> Result<
 
 #[server(endpoint = "save_ticket_type")]
 pub async fn save_ticket_type(
-    csrf: String,
+    #[server(rename = "csrf")] _csrf: String,
     slug: String,
     id: Option<String>,
     name: String,
@@ -248,11 +244,10 @@ pub async fn save_ticket_type(
     eligibility: String,
 ) -> Result<(), AppError> {
     use super::{rules, store};
-    use crate::backend::{auth, error::reply};
+    use crate::platform::error::reply;
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let id =
                 id.filter(|i| !i.trim().is_empty()).map(|i| i.trim().parse::<i64>()).transpose().map_err(|_| {
                     AppError::invalid("form", "The ticket type to change was not understood; reload the page.")
@@ -298,7 +293,7 @@ pub async fn save_ticket_type(
 
 #[server(endpoint = "create_voucher")]
 pub async fn create_voucher(
-    csrf: String,
+    #[server(rename = "csrf")] _csrf: String,
     slug: String,
     code: String,
     effect: String,
@@ -309,11 +304,10 @@ pub async fn create_voucher(
     note: Option<String>,
 ) -> Result<(), AppError> {
     use super::{rules, store};
-    use crate::backend::{auth, error::reply, now};
+    use crate::platform::{error::reply, now};
     reply(
         async move {
-            auth::check_csrf(&csrf)?;
-            let (state, event) = crate::organise::organiser_event(&slug).await?;
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let code = rules::normalise_code(&code);
             if code.len() < 4 || code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
                 return Err(AppError::invalid("code", "Use 4 to 40 letters, digits and hyphens."));

@@ -9,11 +9,11 @@ use sqlx::FromRow;
 use super::rules::{
     self, AttendeeProfile, Eligibility, TicketStatus, TicketTypeFacts, Visibility, VoucherEffect, VoucherFacts,
 };
-use crate::backend::db::WriteTransaction;
-use crate::backend::error::{internal, violates};
-use crate::backend::mail::OutgoingMail;
-use crate::backend::{now, Db};
 use crate::error::AppError;
+use crate::platform::db::WriteTransaction;
+use crate::platform::error::{internal, violates};
+use crate::platform::mail::OutgoingMail;
+use crate::platform::{now, Db};
 use crate::{db_run, enqueue_mail};
 
 #[derive(Clone, Debug, FromRow)]

@@ -8,7 +8,8 @@ pub mod stripe;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use app::backend::{AppState, Db};
+use app::platform::Db;
+use app::state::AppState;
 use reqwest::cookie::{CookieStore, Jar};
 use serde_json::Value;
 use server::Config;
@@ -40,6 +41,36 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Starts a test's application, or ends the test early when its backend is skipped on purpose
+/// (`EXX_SKIP_POSTGRES=1`; see `TestDatabase::create`). Takes a `Backend`, or any future of an
+/// `Option<TestApp>` such as `TestApp::spawn_configured(…)`.
+#[macro_export]
+macro_rules! app_or_skip {
+    ($spawn:expr) => {
+        match $crate::common::SpawnApp::spawn_app($spawn).await {
+            Some(app) => app,
+            None => return,
+        }
+    };
+}
+
+/// What `app_or_skip!` accepts.
+pub trait SpawnApp {
+    fn spawn_app(self) -> impl std::future::Future<Output = Option<TestApp>>;
+}
+
+impl SpawnApp for Backend {
+    fn spawn_app(self) -> impl std::future::Future<Output = Option<TestApp>> {
+        TestApp::spawn(self)
+    }
+}
+
+impl<F: std::future::Future<Output = Option<TestApp>>> SpawnApp for F {
+    fn spawn_app(self) -> impl std::future::Future<Output = Option<TestApp>> {
+        self
+    }
+}
+
 pub const TEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub async fn within_deadline(test: impl std::future::Future<Output = ()>) {
@@ -62,14 +93,15 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    /// `None` when PostgreSQL is asked for but not reachable outside CI (the test then skips,
-    /// loudly); inside CI (`CI=true`) a missing PostgreSQL fails the test.
+    /// `None` when PostgreSQL is asked for, not reachable, and `EXX_SKIP_POSTGRES=1` says that
+    /// is expected (the test then skips, loudly, and `make test` repeats it in its summary).
+    /// Without that setting a missing PostgreSQL fails the test: nothing is skipped in silence.
     pub async fn create(backend: Backend) -> Option<TestDatabase> {
         let unique = format!(
             "{}_{}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst),
-            &app::backend::random_token()[..8]
+            &app::platform::random_token()[..8]
         );
         match backend {
             Backend::Sqlite => {
@@ -81,11 +113,14 @@ impl TestDatabase {
                     .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
                 let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
                     Ok(conn) => conn,
-                    Err(err) if std::env::var("CI").as_deref() != Ok("true") => {
-                        eprintln!("\n!!! SKIPPED: PostgreSQL is not reachable at {admin_url} ({err}); set TEST_POSTGRES_URL !!!\n");
+                    Err(err) if std::env::var("EXX_SKIP_POSTGRES").as_deref() == Ok("1") => {
+                        eprintln!("\n!!! SKIPPED (EXX_SKIP_POSTGRES=1): PostgreSQL is not reachable at {admin_url} ({err}) !!!\n");
                         return None;
                     }
-                    Err(err) => panic!("PostgreSQL is required in CI but not reachable at {admin_url}: {err}"),
+                    Err(err) => panic!(
+                        "PostgreSQL is not reachable at {admin_url}: {err}. Start it, set TEST_POSTGRES_URL, \
+                         or set EXX_SKIP_POSTGRES=1 to skip the PostgreSQL half on purpose"
+                    ),
                 };
                 let name = format!("exx_test_{unique}");
                 admin
@@ -200,12 +235,12 @@ impl TestApp {
     /// A browser signed in as this user, by a session made directly in the database (no
     /// password hashing: tests that need hundreds of people stay fast).
     pub async fn browser_as(&self, user_id: i64) -> Browser {
-        let token = app::backend::random_token();
-        let now = app::backend::now();
+        let token = app::platform::random_token();
+        let now = app::platform::now();
         app::db_run!(self.db(), |pool| sqlx::query(
             "insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)"
         )
-        .bind(app::backend::token_hash(&token))
+        .bind(app::platform::token_hash(&token))
         .bind(user_id)
         .bind(now)
         .bind(now + 3600)
@@ -219,6 +254,14 @@ impl TestApp {
         browser
     }
 
+    /// A browser signed in through the sign-in form, as a person would (password and all).
+    pub async fn signed_in(&self, email: &str) -> Browser {
+        let browser = self.browser();
+        let reply = browser.sign_in(email, DEMO_PASSWORD).await;
+        assert!(reply.ok(), "{email}: {reply:?}");
+        browser
+    }
+
     /// Creates an attendee account directly in the database; returns its id.
     pub async fn attendee(&self, email: &str, name: &str) -> i64 {
         app::db_run!(self.db(), |pool| sqlx::query_scalar(
@@ -227,7 +270,7 @@ impl TestApp {
         )
         .bind(email)
         .bind(name)
-        .bind(app::backend::now())
+        .bind(app::platform::now())
         .fetch_one(pool)
         .await
         .expect("attendee"))
@@ -346,6 +389,21 @@ impl Browser {
         Reply { status, body }
     }
 
+    /// Calls a read-only server function (declared `GET`), its arguments in the query string.
+    pub async fn fetch(&self, name: &str, fields: &[(&str, &str)]) -> Reply {
+        let response = self
+            .client
+            .get(reqwest::Url::parse_with_params(&format!("{}/api/{name}", self.base), fields).expect("URL"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body }
+    }
+
     /// Calls a state-changing server function with this browser's CSRF token.
     pub async fn submit(&self, name: &str, fields: &[(&str, &str)]) -> Reply {
         let csrf = self.csrf().await;
@@ -360,16 +418,21 @@ impl Browser {
 
     /// The display name of the signed-in user, per the server.
     pub async fn who(&self) -> Option<String> {
-        let reply = self.call("current_user", &[]).await;
+        let reply = self.fetch("current_user", &[]).await;
         assert!(reply.ok(), "current_user failed: {reply:?}");
         reply.body.get("display_name").and_then(Value::as_str).map(str::to_string)
     }
 }
 
-pub const DEMO_PASSWORD: &str = app::backend::demo::DEMO_PASSWORD;
+/// The path of one of the project's independent checkers.
+pub fn checker(tool: &str) -> String {
+    format!("{}/../checkers/{tool}", env!("CARGO_MANIFEST_DIR"))
+}
 
-/// Runs one of the independent checkers of `../shared/tools` (the path is relative to the server
-/// crate, where tests run) on a temporary file holding `content`, with `args` after the file.
+pub const DEMO_PASSWORD: &str = app::demo::DEMO_PASSWORD;
+
+/// Runs one of the project's independent checkers (`checkers/` at the repository root) on a
+/// temporary file holding `content`, with `args` after the file.
 /// Panics with what the checker printed when it finds a problem.
 pub fn independent_check(tool: &str, file_name: &str, content: &[u8], args: &[&str]) {
     let path = std::env::temp_dir().join(format!(
@@ -379,7 +442,7 @@ pub fn independent_check(tool: &str, file_name: &str, content: &[u8], args: &[&s
     ));
     std::fs::write(&path, content).expect("write the file to check");
     let output = std::process::Command::new("python3")
-        .arg(format!("../../shared/tools/{tool}"))
+        .arg(checker(tool))
         .arg(&path)
         .args(args)
         .output()

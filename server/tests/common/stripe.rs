@@ -55,7 +55,7 @@ pub const API_VERSION: &str = "2026-09-30.endive";
 
 /// The independent webhook signer (Python standard library only). Resolved from this crate's
 /// manifest directory at compile time, so it does not depend on the tests' working directory.
-const SIGNER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/tools/stripe_webhook_sign.py");
+const SIGNER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../checkers/stripe_sign.py");
 
 /// Stripe's limits on `expires_at`, relative to the session's creation.
 const MIN_EXPIRY_SECONDS: i64 = 30 * 60;

@@ -1,17 +1,12 @@
-//! The demo series: the four clusters of the partnership, one event in each region, and an
-//! account for every role. Loaded into an empty database at start-up and by `server seed-demo`;
-//! loading twice changes nothing.
+//! The demo series' clusters and events: the four clusters of the partnership and one event in
+//! each region. Seeding twice changes nothing.
 
 use jiff::civil::{date, Date};
 
-use super::{error::internal, Db};
-use crate::accounts::{password, Role};
+use super::when;
 use crate::db_run;
 use crate::error::AppError;
-use crate::events::when;
-
-/// The password of every demo account (listed in the README).
-pub const DEMO_PASSWORD: &str = "eventxchange-demo";
+use crate::platform::{error::internal, Db};
 
 struct DemoCluster {
     code: &'static str,
@@ -134,91 +129,7 @@ fn events() -> [DemoEvent; 4] {
     ]
 }
 
-struct DemoAccount {
-    email: &'static str,
-    name: &'static str,
-    role: Role,
-    cluster: Option<&'static str>,
-    event: Option<&'static str>,
-}
-
-const ACCOUNTS: [DemoAccount; 9] = [
-    DemoAccount {
-        email: "admin@eventxchange.test",
-        name: "Paula Partnership",
-        role: Role::Admin,
-        cluster: None,
-        event: None,
-    },
-    DemoAccount {
-        email: "organiser.biorn@eventxchange.test",
-        name: "Jonas Weber",
-        role: Role::Organiser,
-        cluster: Some("biorn"),
-        event: None,
-    },
-    DemoAccount {
-        email: "organiser.smarthub@eventxchange.test",
-        name: "Lotte Peeters",
-        role: Role::Organiser,
-        cluster: Some("smarthub"),
-        event: None,
-    },
-    DemoAccount {
-        email: "organiser.biopeople@eventxchange.test",
-        name: "Freja Nielsen",
-        role: Role::Organiser,
-        cluster: Some("biopeople"),
-        event: None,
-    },
-    DemoAccount {
-        email: "organiser.tartu@eventxchange.test",
-        name: "Mart Tamm",
-        role: Role::Organiser,
-        cluster: Some("tartu"),
-        event: None,
-    },
-    DemoAccount {
-        email: "scanner.heidelberg@eventxchange.test",
-        name: "Door Heidelberg",
-        role: Role::Scanner,
-        cluster: None,
-        event: Some("heidelberg-2027"),
-    },
-    DemoAccount {
-        email: "scanner.leuven@eventxchange.test",
-        name: "Door Leuven",
-        role: Role::Scanner,
-        cluster: None,
-        event: Some("leuven-2027"),
-    },
-    DemoAccount {
-        email: "attendee@eventxchange.test",
-        name: "Ana Müller",
-        role: Role::Attendee,
-        cluster: Some("biorn"),
-        event: None,
-    },
-    DemoAccount {
-        email: "attendee.tartu@eventxchange.test",
-        name: "Kadri Kask",
-        role: Role::Attendee,
-        cluster: Some("tartu"),
-        event: None,
-    },
-];
-
-/// Loads the demo series unless the database already has clusters.
-pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
-    let clusters: i64 = db_run!(db, |pool| sqlx::query_scalar("select count(*) from clusters").fetch_one(pool).await)?;
-    if clusters > 0 {
-        return Ok(false);
-    }
-    seed(db).await?;
-    Ok(true)
-}
-
-/// Loads whatever part of the demo series is missing.
+/// Loads whichever demo clusters and events are missing.
 pub async fn seed(db: &Db) -> Result<(), AppError> {
     for c in &CLUSTERS {
         db_run!(db, |pool| sqlx::query(
@@ -264,28 +175,5 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
         .await
         .map(|done| done.rows_affected()))?;
     }
-    // One hash for every demo account: they share the published demo password.
-    let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
-    for a in &ACCOUNTS {
-        db_run!(db, |pool| {
-            sqlx::query(
-            "insert into users (email, display_name, password_hash, role, cluster_id, event_id, created_at)
-             values ($1, $2, $3, $4, (select id from clusters where code = $5), (select id from events where slug = $6), $7)
-             on conflict (email) do nothing"
-        )
-        .bind(a.email)
-        .bind(a.name)
-        .bind(&hash)
-        .bind(a.role.as_str())
-        .bind(a.cluster)
-        .bind(a.event)
-        .bind(super::now())
-        .execute(pool).await.map(|done| done.rows_affected())
-        })?;
-    }
-    crate::agenda::demo::seed(db).await?;
-    crate::tickets::demo::seed(db).await?;
-    crate::checkin::demo::seed(db).await?;
-    tracing::info!("demo series loaded");
     Ok(())
 }

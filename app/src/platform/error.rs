@@ -72,3 +72,12 @@ impl IntoResponse for AppError {
         (status, axum::Json(body)).into_response()
     }
 }
+
+impl AppError {
+    /// The error's JSON answer with another status than its own.
+    pub fn into_response_with(self, status: StatusCode) -> Response {
+        let mut response = self.into_response();
+        *response.status_mut() = status;
+        response
+    }
+}

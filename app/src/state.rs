@@ -1,22 +1,13 @@
-//! What every request handler and server function can reach.
+//! The composition root: what every request handler and server function can reach. It sits
+//! at the top of the crate because it holds parts of several capabilities.
 
 use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
 
-use super::Db;
 use crate::error::AppError;
-
-/// Settings the application reads at run time (the server binary builds them from its
-/// configuration). No secrets here: this is cloned into every request.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    /// The address people use to reach the site, without a trailing slash; links in mail use it.
-    pub public_url: String,
-    /// Mark cookies `Secure` (on when the public URL is https).
-    pub secure_cookies: bool,
-}
+use crate::platform::{error::internal, Db, Settings};
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
@@ -33,5 +24,5 @@ pub struct AppState {
 
 /// The application state inside a server function or a page rendered on the server.
 pub fn app_state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| super::error::internal("state", "AppState missing from context"))
+    use_context::<AppState>().ok_or_else(|| internal("state", "AppState missing from context"))
 }

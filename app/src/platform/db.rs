@@ -21,8 +21,8 @@ pub enum Db {
 macro_rules! db_run {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::backend::db::Db::Sqlite($pool) => $body,
-            $crate::backend::db::Db::Postgres($pool) => $body,
+            $crate::platform::db::Db::Sqlite($pool) => $body,
+            $crate::platform::db::Db::Postgres($pool) => $body,
         }
     };
 }

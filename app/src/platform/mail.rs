@@ -43,13 +43,13 @@ pub const ENQUEUE_SQL: &str =
 #[macro_export]
 macro_rules! enqueue_mail {
     ($executor:expr, $mail:expr) => {{
-        let mail: &$crate::backend::mail::OutgoingMail = $mail;
+        let mail: &$crate::platform::mail::OutgoingMail = $mail;
         let attachment = mail.attachment.as_ref();
-        sqlx::query($crate::backend::mail::ENQUEUE_SQL)
+        sqlx::query($crate::platform::mail::ENQUEUE_SQL)
             .bind(&mail.recipient)
             .bind(&mail.subject)
             .bind(&mail.body_text)
-            .bind($crate::backend::now())
+            .bind($crate::platform::now())
             .bind(attachment.map(|a| a.filename.clone()))
             .bind(attachment.map(|a| a.content_type.clone()))
             .bind(attachment.map(|a| a.body.clone()))

@@ -1,0 +1,201 @@
+//! HTTP plumbing: cookies, and CSRF protection for every route in one place.
+//!
+//! CSRF uses a double-submit token: `guard` gives every browser an `exx_csrf` cookie, and every
+//! request that may change state (any method but GET, HEAD and OPTIONS) must send the same value
+//! back: in an `X-CSRF-Token` header (scripts), or in a `csrf` form field (url-encoded or
+//! multipart forms, which work without JavaScript). A cross-site page cannot read the cookie, so
+//! it cannot send a matching value. Because the check sits in front of every route, a new
+//! state-changing server function or handler cannot forget it; read-only server functions are
+//! declared `GET` (`input = GetUrl`), which is also what lets the guard tell them apart.
+//!
+//! Requests without an ambient credential pass without the token: those with an
+//! `Authorization: Bearer` header (devices; the handler checks the token), cookie-less requests
+//! to the HTTP API, and the paths the composition root exempts because they authenticate
+//! otherwise (the Stripe webhook's signature). Server functions always need it, sign-in
+//! included (a forged sign-in would sign a victim into someone else's account).
+
+use axum::{
+    body::Body,
+    extract::{FromRequest, Multipart, Request, State},
+    middleware::Next,
+    response::{Html, IntoResponse, Response},
+    Form,
+};
+use cookie::{Cookie, SameSite};
+use http::{
+    header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, SET_COOKIE},
+    request::Parts,
+    HeaderMap, HeaderValue, Method, StatusCode,
+};
+use leptos::prelude::*;
+
+use super::random_token;
+use crate::error::AppError;
+
+pub const CSRF_COOKIE: &str = "exx_csrf";
+/// The form field that carries the token.
+pub const CSRF_FIELD: &str = "csrf";
+/// The header that carries the token for scripts.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// How the guard is set up by the composition root.
+#[derive(Clone, Debug)]
+pub struct CsrfPolicy {
+    /// Mark the cookie `Secure` (when the public URL is https).
+    pub secure_cookies: bool,
+    /// Paths that authenticate their callers otherwise and take no browser cookies.
+    pub exempt_paths: Vec<&'static str>,
+    /// Path prefixes of the HTTP API, where a request that carries no cookies at all passes (it
+    /// has no ambient credential to abuse; the handler then answers 401 without a bearer token).
+    pub cookie_free_prefixes: Vec<&'static str>,
+    /// The largest form body the guard reads to find the token; larger ones are refused with 413.
+    pub max_form_bytes: usize,
+}
+
+/// The CSRF token of the current request, put into the request extensions by `guard`.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+/// Middleware: gives the browser a CSRF cookie (exposing its value to the page being rendered,
+/// so forms can embed it even on the first visit) and refuses state-changing requests whose
+/// token does not match it.
+pub async fn guard(State(policy): State<CsrfPolicy>, request: Request, next: Next) -> Response {
+    let existing = cookie_value(request.headers(), CSRF_COOKIE).filter(|v| is_issued_form(v));
+    let fresh = existing.is_none();
+    let token = existing.unwrap_or_else(random_token);
+    let mut request = if needs_token(&policy, &request) {
+        match token_sent(&policy, request).await {
+            Ok((request, Some(sent))) if !fresh && constant_time_eq(sent.as_bytes(), token.as_bytes()) => request,
+            Ok((request, _)) => return refusal(&request),
+            Err(response) => return response,
+        }
+    } else {
+        request
+    };
+    request.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(request).await;
+    if fresh {
+        // Not HttpOnly: the hydrated page reads it to fill the forms it renders itself.
+        let cookie = Cookie::build((CSRF_COOKIE, token))
+            .path("/")
+            .same_site(SameSite::Strict)
+            .secure(policy.secure_cookies)
+            .build();
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Whether a cookie value has the form of the tokens `random_token` issues (64 hex digits).
+fn is_issued_form(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn needs_token(policy: &CsrfPolicy, request: &Request) -> bool {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let bearer =
+        request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
+    let path = request.uri().path();
+    let cookie_free =
+        !request.headers().contains_key(COOKIE) && policy.cookie_free_prefixes.iter().any(|p| path.starts_with(p));
+    !bearer && !cookie_free && !policy.exempt_paths.contains(&path)
+}
+
+/// The token the request sent, from the header or its form body. Reading the body consumes it,
+/// so the request is rebuilt around the bytes read.
+async fn token_sent(policy: &CsrfPolicy, request: Request) -> Result<(Request, Option<String>), Response> {
+    if let Some(sent) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        let sent = sent.to_string();
+        return Ok((request, Some(sent)));
+    }
+    let content_type =
+        request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
+    let urlencoded = content_type.starts_with("application/x-www-form-urlencoded");
+    let multipart = content_type.starts_with("multipart/form-data");
+    if !urlencoded && !multipart {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, policy.max_form_bytes).await.map_err(|_| {
+        AppError::invalid("form", "The form is larger than this server accepts.")
+            .into_response_with(StatusCode::PAYLOAD_TOO_LARGE)
+    })?;
+    let copy = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
+    let sent = if urlencoded {
+        Form::<Vec<(String, String)>>::from_request(copy, &())
+            .await
+            .ok()
+            .and_then(|Form(fields)| fields.into_iter().find(|(name, _)| name == CSRF_FIELD).map(|(_, v)| v))
+    } else {
+        multipart_field(copy).await
+    };
+    Ok((Request::from_parts(parts, Body::from(bytes)), sent))
+}
+
+async fn multipart_field(request: Request) -> Option<String> {
+    let mut form = Multipart::from_request(request, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+/// The answer to a request without a matching token, in the shape its caller reads: a page for
+/// a browser's plain form post, the server-function error encoding for server functions, the
+/// JSON error of the HTTP API otherwise.
+fn refusal(request: &Request) -> Response {
+    let error = AppError::FormExpired;
+    let accepts_html =
+        request.headers().get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    let path = request.uri().path();
+    if accepts_html {
+        let page = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Form expired · EventXchange</title></head>\
+             <body><main><h1>This form has expired</h1><p>{error}</p><p><a href=\"/\">EventXchange</a></p></main></body></html>"
+        );
+        (StatusCode::FORBIDDEN, Html(page)).into_response()
+    } else if path.starts_with("/api/") && !path.starts_with("/api/v1/") {
+        let body = serde_json::to_string(&error).unwrap_or_default();
+        (StatusCode::FORBIDDEN, [(CONTENT_TYPE, "application/json")], body).into_response()
+    } else {
+        error.into_response()
+    }
+}
+
+/// The CSRF token to embed in forms rendered for this request.
+pub fn csrf_token_for_render() -> String {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()))
+        .unwrap_or_default()
+}
+
+/// The value of the named cookie in a request's `Cookie` headers.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Adds a `Set-Cookie` header to the response of the current server function.
+pub fn set_cookie(cookie: &Cookie<'_>) {
+    if let (Some(options), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie.to_string()))
+    {
+        options.append_header(SET_COOKIE, value);
+    }
+}
