@@ -108,39 +108,30 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(middleware::from_fn_with_state(csrf_policy(&state), web::guard))
-        .layer(request_log())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_answer))
         .with_state(state)
 }
 
 /// One line per request at the default level: method, matched route (not the raw path, which
 /// may carry ids or tokens), status and time. The span's `principal` and `event` fields are
 /// filled in by the access layer and the event loader as the request finds them out.
-fn request_log() -> TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    impl Fn(&http::Request<axum::body::Body>) -> tracing::Span + Clone,
-    tower_http::trace::DefaultOnRequest,
-    impl Fn(&http::Response<axum::body::Body>, std::time::Duration, &tracing::Span) + Clone,
-> {
-    TraceLayer::new_for_http()
-        .make_span_with(|request: &http::Request<axum::body::Body>| {
-            let route = request
-                .extensions()
-                .get::<axum::extract::MatchedPath>()
-                .map(|m| m.as_str().to_string())
-                .unwrap_or_else(|| "(unmatched)".to_string());
-            tracing::info_span!(
-                "request",
-                method = %request.method(),
-                route = %route,
-                principal = tracing::field::Empty,
-                event = tracing::field::Empty,
-            )
-        })
-        .on_response(
-            |response: &http::Response<axum::body::Body>, latency: std::time::Duration, _span: &tracing::Span| {
-                tracing::info!(status = response.status().as_u16(), ms = latency.as_secs_f64() * 1000.0, "answered");
-            },
-        )
+fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "(unmatched)".to_string());
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route = %route,
+        principal = tracing::field::Empty,
+        event = tracing::field::Empty,
+    )
+}
+
+fn log_answer(response: &http::Response<axum::body::Body>, latency: std::time::Duration, _span: &tracing::Span) {
+    tracing::info!(status = response.status().as_u16(), ms = latency.as_secs_f64() * 1000.0, "answered");
 }
 
 /// The CSRF guard in front of every route. The Stripe webhook is exempt: Stripe signs it, and

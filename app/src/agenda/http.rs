@@ -55,15 +55,12 @@ async fn upload_speaker_photo(
         .await
         .map_err(|_| AppError::invalid("photo", "The upload was interrupted or too large (at most 5 MB)."))?
     {
-        match field.name() {
-            Some("photo") => {
-                upload = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::invalid("photo", "The upload was interrupted or too large (at most 5 MB)."))?
-                    .to_vec()
-            }
-            _ => {}
+        if field.name() == Some("photo") {
+            upload = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::invalid("photo", "The upload was interrupted or too large (at most 5 MB)."))?
+                .to_vec()
         }
     }
     let outcome = match tokio::task::spawn_blocking(move || photos::normalise(&upload)).await? {
