@@ -190,6 +190,10 @@ pub fn safe_next_path(next: Option<&str>) -> String {
     }
 }
 
+// Stored as their text codes (see `platform::db::stored_as_text`).
+#[cfg(feature = "ssr")]
+crate::stored_as_text!(Role, as_str);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,11 @@ use sqlx::FromRow;
 use super::{password, DisplayName, EmailAddress, NewPassword, Principal, Role, SignedInUser};
 use crate::db_run;
 use crate::error::AppError;
-use crate::platform::db::WriteTransaction;
-use crate::platform::{error::violates, mail, now, random_token, token_hash, Db};
+use crate::platform::db::{Constraint, WriteTransaction};
+use crate::platform::{mail, now, random_token, token_hash, Db};
+
+/// One account per address.
+const ONE_ACCOUNT_PER_ADDRESS: Constraint = Constraint { postgres: "users_email_key", sqlite: "users.email" };
 
 /// Failed sign-ins for one address within `WINDOW_SECONDS` before further tries are refused.
 pub const MAX_FAILED_SIGN_INS: i64 = 5;
@@ -92,14 +95,11 @@ pub async fn insert_user(
     .bind(now())
     .fetch_one(pool)
     .await);
-    match inserted {
-        Ok(id) => Ok(id),
-        Err(err) if violates(&err, "users_email_key", "users.email") => Err(AppError::invalid(
-            "email",
-            "An account with this email address already exists. Sign in, or reset its password.",
-        )),
-        Err(err) => Err(err.into()),
-    }
+    ONE_ACCOUNT_PER_ADDRESS.or_invalid(
+        inserted,
+        "email",
+        "An account with this email address already exists. Sign in, or reset its password.",
+    )
 }
 
 #[derive(FromRow)]
@@ -267,11 +267,13 @@ const ACCOUNT_ROWS: &str = "select u.email, u.display_name, u.role, c.name as cl
 /// The organisers of a cluster and the scanners of one of its events.
 pub async fn event_team(db: &Db, cluster_id: i64, event_id: i64) -> Result<Vec<AccountRow>, AppError> {
     Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{ACCOUNT_ROWS} where (u.role = 'organiser' and u.cluster_id = $1) or (u.role = 'scanner' and u.event_id = $2)
+        "{ACCOUNT_ROWS} where (u.role = $3 and u.cluster_id = $1) or (u.role = $4 and u.event_id = $2)
          order by u.role, u.display_name"
     )))
     .bind(cluster_id)
     .bind(event_id)
+    .bind(Role::Organiser)
+    .bind(Role::Scanner)
     .fetch_all(pool)
     .await)?)
 }
@@ -280,12 +282,15 @@ pub async fn event_team(db: &Db, cluster_id: i64, event_id: i64) -> Result<Vec<A
 pub async fn staff_and_recent(db: &Db, limit: i64) -> Result<Vec<AccountRow>, AppError> {
     Ok(db_run!(db, |pool| {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{ACCOUNT_ROWS} order by case u.role when 'admin' then 0 when 'organiser' then 1 when 'scanner' then 2 else 3 end, u.id desc
+            "{ACCOUNT_ROWS} order by case u.role when $2 then 0 when $3 then 1 when $4 then 2 else 3 end, u.id desc
          limit $1"
-    )))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+        )))
+        .bind(limit)
+        .bind(Role::Admin)
+        .bind(Role::Organiser)
+        .bind(Role::Scanner)
+        .fetch_all(pool)
+        .await
     })?)
 }
 

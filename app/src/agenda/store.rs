@@ -9,10 +9,16 @@ use sqlx::FromRow;
 
 use super::rules::{self, Booked, SessionDraft};
 use super::{SessionCard, SpeakerRef};
-use crate::db_run;
 use crate::error::AppError;
 use crate::events::{when, Event, Theme};
-use crate::platform::db::WriteTransaction;
+use crate::{db_run, tx_run};
+
+/// Names are unique per event, for tracks, rooms and speakers alike.
+const TRACK_NAME: Constraint = Constraint { postgres: "tracks_event_name_key", sqlite: "tracks.event_id, tracks.name" };
+const ROOM_NAME: Constraint = Constraint { postgres: "rooms_event_name_key", sqlite: "rooms.event_id, rooms.name" };
+const SPEAKER_NAME: Constraint =
+    Constraint { postgres: "speakers_event_name_key", sqlite: "speakers.event_id, speakers.name" };
+use crate::platform::db::{Constraint, Tx, WriteTransaction};
 use crate::platform::{now, Db};
 
 /// The sessions of each event as pages show them, kept with the agenda version they were read
@@ -326,231 +332,269 @@ pub async fn write_sessions(
     names: NamePolicy,
 ) -> Result<Vec<i64>, Vec<(usize, AppError)>> {
     let whole = |e: sqlx::Error| vec![(0usize, AppError::from(e))];
-    db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await.map_err(whole)?;
-        // The event's dates as they are now, under the lock: they may have changed since the
-        // drafts were parsed.
-        let (opens, closes): (i64, i64) = sqlx::query_as(
-            "update events set agenda_version = agenda_version + 1 where id = $1 returning starts_at, ends_at",
-        )
-        .bind(event.id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(whole)?;
-        // Everything already on the agenda, as the clash check needs it.
-        let rows: Vec<(i64, String, Option<String>, i64, i64)> = sqlx::query_as(
+    let mut tx = db.begin_write().await.map_err(whole)?;
+    let (opens, closes) = lock_agenda(&mut tx, event.id).await.map_err(whole)?;
+    let mut booked = booked_sessions(&mut tx, event.id).await.map_err(whole)?;
+    let mut ids = Vec::with_capacity(writes.len());
+    let mut problems = Vec::new();
+    for (i, write) in writes.iter().enumerate() {
+        let draft = &write.draft;
+        let outcome = async {
+            if let Some(id) = write.id {
+                if !booked.iter().any(|b| b.session_id == id) {
+                    return Err(AppError::invalid("id", format!("There is no session {id} in this event.")));
+                }
+            }
+            if draft.starts_at < opens || draft.ends_at > closes {
+                return Err(AppError::invalid("start", "The event's dates have changed: this is outside them now."));
+            }
+            rules::check_clashes(draft, write.id, &booked, &event.window.zone)?;
+            write_one(&mut tx, event.id, write, names).await
+        }
+        .await;
+        match outcome {
+            Ok(session_id) => {
+                // Later writes of the same batch are checked against this one too.
+                booked.retain(|b| b.session_id != session_id);
+                booked.push(Booked {
+                    session_id,
+                    title: draft.title.clone(),
+                    room: draft.room.clone(),
+                    speakers: draft.speakers.clone(),
+                    starts_at: draft.starts_at,
+                    ends_at: draft.ends_at,
+                });
+                ids.push(session_id);
+            }
+            Err(problem) => problems.push((i, problem)),
+        }
+    }
+    if !problems.is_empty() {
+        // Dropping the transaction rolls every write of the batch back.
+        return Err(problems);
+    }
+    tx.commit().await.map_err(whole)?;
+    Ok(ids)
+}
+
+/// Takes the event's agenda lock (see the module documentation) and returns the event's dates
+/// as they are now: they may have changed since the drafts were parsed.
+async fn lock_agenda(tx: &mut Tx, event_id: i64) -> Result<(i64, i64), sqlx::Error> {
+    tx_run!(tx, |conn| sqlx::query_as(
+        "update events set agenda_version = agenda_version + 1 where id = $1 returning starts_at, ends_at",
+    )
+    .bind(event_id)
+    .fetch_one(&mut *conn)
+    .await)
+}
+
+/// A session already on the agenda: id, title, room, start, end.
+type BookedRow = (i64, String, Option<String>, i64, i64);
+
+/// Everything already on the agenda, as the clash check needs it.
+async fn booked_sessions(tx: &mut Tx, event_id: i64) -> Result<Vec<Booked>, sqlx::Error> {
+    let (rows, speakers): (Vec<BookedRow>, Vec<(i64, String)>) = tx_run!(tx, |conn| {
+        let rows = sqlx::query_as(
             "select s.id, s.title, r.name, s.starts_at, s.ends_at
                from agenda_sessions s left join rooms r on r.id = s.room_id where s.event_id = $1",
         )
-        .bind(event.id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(whole)?;
-        let speaker_rows: Vec<(i64, String)> = sqlx::query_as(
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let speakers = sqlx::query_as(
             "select ss.session_id, sp.name from session_speakers ss join speakers sp on sp.id = ss.speaker_id
               where sp.event_id = $1",
         )
-        .bind(event.id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(whole)?;
-        let mut booked: Vec<Booked> = rows
-            .into_iter()
-            .map(|(session_id, title, room, starts_at, ends_at)| Booked {
-                session_id,
-                title,
-                room,
-                speakers: speaker_rows.iter().filter(|(s, _)| *s == session_id).map(|(_, n)| n.clone()).collect(),
-                starts_at,
-                ends_at,
-            })
-            .collect();
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok::<_, sqlx::Error>((rows, speakers))
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(session_id, title, room, starts_at, ends_at)| Booked {
+            session_id,
+            title,
+            room,
+            speakers: speakers.iter().filter(|(s, _)| *s == session_id).map(|(_, n)| n.clone()).collect(),
+            starts_at,
+            ends_at,
+        })
+        .collect())
+}
 
-        let mut ids = Vec::with_capacity(writes.len());
-        let mut problems = Vec::new();
-        for (i, write) in writes.iter().enumerate() {
-            let draft = &write.draft;
-            let outcome: Result<i64, AppError> = async {
-                if let Some(id) = write.id {
-                    if !booked.iter().any(|b| b.session_id == id) {
-                        return Err(AppError::invalid("id", format!("There is no session {id} in this event.")));
-                    }
-                }
-                if draft.starts_at < opens || draft.ends_at > closes {
-                    return Err(AppError::invalid("start", "The event's dates have changed: this is outside them now."));
-                }
-                rules::check_clashes(draft, write.id, &booked, &event.window.zone)?;
-                let track_id = match &draft.track {
-                    None => None,
-                    Some(name) => {
-                        let found: Option<i64> =
-                            sqlx::query_scalar("select id from tracks where event_id = $1 and name = $2")
-                                .bind(event.id)
-                                .bind(name)
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                        match (found, names) {
-                            (Some(id), _) => Some(id),
-                            (None, NamePolicy::CreateMissing) => Some(
-                                sqlx::query_scalar(
-                                    "insert into tracks (event_id, name, position)
-                                     values ($1, $2, (select count(*) from tracks where event_id = $1)) returning id",
-                                )
-                                .bind(event.id)
-                                .bind(name)
-                                .fetch_one(&mut *tx)
-                                .await?,
-                            ),
-                            (None, NamePolicy::MustExist) => {
-                                return Err(AppError::invalid("track", format!("There is no track “{name}”; add it first.")))
-                            }
-                        }
-                    }
-                };
-                let room_id = match &draft.room {
-                    None => None,
-                    Some(name) => {
-                        let found: Option<i64> = sqlx::query_scalar("select id from rooms where event_id = $1 and name = $2")
-                            .bind(event.id)
-                            .bind(name)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        match (found, names) {
-                            (Some(id), _) => Some(id),
-                            (None, NamePolicy::CreateMissing) => Some(
-                                sqlx::query_scalar("insert into rooms (event_id, name) values ($1, $2) returning id")
-                                    .bind(event.id)
-                                    .bind(name)
-                                    .fetch_one(&mut *tx)
-                                    .await?,
-                            ),
-                            (None, NamePolicy::MustExist) => {
-                                return Err(AppError::invalid("room", format!("There is no room “{name}”; add it first.")))
-                            }
-                        }
-                    }
-                };
-                let mut speaker_ids = Vec::with_capacity(draft.speakers.len());
-                for name in &draft.speakers {
-                    let found: Option<i64> = sqlx::query_scalar("select id from speakers where event_id = $1 and name = $2")
-                        .bind(event.id)
-                        .bind(name)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    let id = match (found, names) {
-                        (Some(id), _) => id,
-                        (None, NamePolicy::CreateMissing) => {
-                            sqlx::query_scalar("insert into speakers (event_id, name) values ($1, $2) returning id")
-                                .bind(event.id)
-                                .bind(name)
-                                .fetch_one(&mut *tx)
-                                .await?
-                        }
-                        (None, NamePolicy::MustExist) => {
-                            return Err(AppError::invalid(
-                                "speakers",
-                                format!("There is no speaker “{name}”; add them under Speakers first."),
-                            ))
-                        }
-                    };
-                    speaker_ids.push(id);
-                }
+/// The named things a session refers to: found by name within the event, or created.
+#[derive(Clone, Copy)]
+enum AgendaName {
+    Track,
+    Room,
+    Speaker,
+}
 
-                let theme = draft.theme.map(Theme::code);
-                let session_id: i64 = match write.id {
-                    None => {
-                        sqlx::query_scalar(
-                            "insert into agenda_sessions
-                                    (event_id, track_id, room_id, title, abstract, theme, starts_at, ends_at, capacity)
-                             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
-                        )
-                        .bind(event.id)
-                        .bind(track_id)
-                        .bind(room_id)
-                        .bind(&draft.title)
-                        .bind(&draft.abstract_text)
-                        .bind(theme)
-                        .bind(draft.starts_at)
-                        .bind(draft.ends_at)
-                        .bind(draft.capacity)
-                        .fetch_one(&mut *tx)
-                        .await?
-                    }
-                    Some(id) => {
-                        let taken: i64 = sqlx::query_scalar("select seats_taken from agenda_sessions where id = $1")
-                            .bind(id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        if let Some(capacity) = draft.capacity.filter(|c| *c < taken) {
-                            return Err(AppError::invalid(
-                                "capacity",
-                                format!("{taken} people already chose this session; the capacity cannot go below that (asked: {capacity})."),
-                            ));
-                        }
-                        // The seat condition repeats the check above inside the update, for a seat
-                        // taken meanwhile.
-                        let changed = sqlx::query(
-                            "update agenda_sessions set track_id = $1, room_id = $2, title = $3, abstract = $4, theme = $5,
-                                    starts_at = $6, ends_at = $7, capacity = $8, revision = revision + 1
-                              where id = $9 and ($8 is null or seats_taken <= $8)",
-                        )
-                        .bind(track_id)
-                        .bind(room_id)
-                        .bind(&draft.title)
-                        .bind(&draft.abstract_text)
-                        .bind(theme)
-                        .bind(draft.starts_at)
-                        .bind(draft.ends_at)
-                        .bind(draft.capacity)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if changed == 0 {
-                            return Err(AppError::invalid(
-                                "capacity",
-                                "More people have chosen this session meanwhile than the new capacity allows.",
-                            ));
-                        }
-                        sqlx::query("delete from session_speakers where session_id = $1").bind(id).execute(&mut *tx).await?;
-                        id
-                    }
-                };
-                for (position, speaker_id) in speaker_ids.iter().enumerate() {
-                    sqlx::query("insert into session_speakers (session_id, speaker_id, position) values ($1, $2, $3)")
-                        .bind(session_id)
-                        .bind(speaker_id)
-                        .bind(position as i64)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Ok(session_id)
+impl AgendaName {
+    fn find_sql(self) -> &'static str {
+        match self {
+            AgendaName::Track => "select id from tracks where event_id = $1 and name = $2",
+            AgendaName::Room => "select id from rooms where event_id = $1 and name = $2",
+            AgendaName::Speaker => "select id from speakers where event_id = $1 and name = $2",
+        }
+    }
+
+    fn create_sql(self) -> &'static str {
+        match self {
+            // New tracks go last in the agenda's order.
+            AgendaName::Track => {
+                "insert into tracks (event_id, name, position)
+                 values ($1, $2, (select count(*) from tracks where event_id = $1)) returning id"
             }
-            .await;
-            match outcome {
-                Ok(session_id) => {
-                    // Later writes of the same batch are checked against this one too.
-                    booked.retain(|b| b.session_id != session_id);
-                    booked.push(Booked {
-                        session_id,
-                        title: draft.title.clone(),
-                        room: draft.room.clone(),
-                        speakers: draft.speakers.clone(),
-                        starts_at: draft.starts_at,
-                        ends_at: draft.ends_at,
-                    });
-                    ids.push(session_id);
-                }
-                Err(problem) => problems.push((i, problem)),
+            AgendaName::Room => "insert into rooms (event_id, name) values ($1, $2) returning id",
+            AgendaName::Speaker => "insert into speakers (event_id, name) values ($1, $2) returning id",
+        }
+    }
+
+    fn missing(self, name: &str) -> AppError {
+        match self {
+            AgendaName::Track => AppError::invalid("track", format!("There is no track “{name}”; add it first.")),
+            AgendaName::Room => AppError::invalid("room", format!("There is no room “{name}”; add it first.")),
+            AgendaName::Speaker => {
+                AppError::invalid("speakers", format!("There is no speaker “{name}”; add them under Speakers first."))
             }
         }
-        if !problems.is_empty() {
-            // Dropping the transaction rolls every write of the batch back.
-            return Err(problems);
+    }
+}
+
+/// The id of a track, room or speaker of the event by name; created when the policy allows.
+async fn resolve(tx: &mut Tx, event_id: i64, kind: AgendaName, name: &str, names: NamePolicy) -> Result<i64, AppError> {
+    let found: Option<i64> = tx_run!(tx, |conn| sqlx::query_scalar(kind.find_sql())
+        .bind(event_id)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await)?;
+    match (found, names) {
+        (Some(id), _) => Ok(id),
+        (None, NamePolicy::CreateMissing) => Ok(tx_run!(tx, |conn| sqlx::query_scalar(kind.create_sql())
+            .bind(event_id)
+            .bind(name)
+            .fetch_one(&mut *conn)
+            .await)?),
+        (None, NamePolicy::MustExist) => Err(kind.missing(name)),
+    }
+}
+
+/// Writes one session of a batch (its names resolved, then the session and its speakers).
+async fn write_one(tx: &mut Tx, event_id: i64, write: &SessionWrite, names: NamePolicy) -> Result<i64, AppError> {
+    let draft = &write.draft;
+    let track_id = match &draft.track {
+        Some(name) => Some(resolve(tx, event_id, AgendaName::Track, name, names).await?),
+        None => None,
+    };
+    let room_id = match &draft.room {
+        Some(name) => Some(resolve(tx, event_id, AgendaName::Room, name, names).await?),
+        None => None,
+    };
+    let mut speaker_ids = Vec::with_capacity(draft.speakers.len());
+    for name in &draft.speakers {
+        speaker_ids.push(resolve(tx, event_id, AgendaName::Speaker, name, names).await?);
+    }
+    let session_id = match write.id {
+        None => insert_session(tx, event_id, draft, track_id, room_id).await?,
+        Some(id) => {
+            update_session(tx, id, draft, track_id, room_id).await?;
+            id
         }
-        tx.commit().await.map_err(whole)?;
-        Ok(ids)
+    };
+    tx_run!(tx, |conn| {
+        for (position, speaker_id) in speaker_ids.iter().enumerate() {
+            sqlx::query("insert into session_speakers (session_id, speaker_id, position) values ($1, $2, $3)")
+                .bind(session_id)
+                .bind(speaker_id)
+                .bind(position as i64)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok::<(), sqlx::Error>(())
+    })?;
+    Ok(session_id)
+}
+
+async fn insert_session(
+    tx: &mut Tx,
+    event_id: i64,
+    draft: &SessionDraft,
+    track_id: Option<i64>,
+    room_id: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    tx_run!(tx, |conn| {
+        sqlx::query_scalar(
+        "insert into agenda_sessions (event_id, track_id, room_id, title, abstract, theme, starts_at, ends_at, capacity)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
+    )
+    .bind(event_id)
+    .bind(track_id)
+    .bind(room_id)
+    .bind(&draft.title)
+    .bind(&draft.abstract_text)
+    .bind(draft.theme)
+    .bind(draft.starts_at)
+    .bind(draft.ends_at)
+    .bind(draft.capacity)
+    .fetch_one(&mut *conn)
+    .await
     })
+}
+
+/// Changes a session and drops its speakers (the caller adds the new list). Its capacity cannot
+/// go below the seats already chosen.
+async fn update_session(
+    tx: &mut Tx,
+    id: i64,
+    draft: &SessionDraft,
+    track_id: Option<i64>,
+    room_id: Option<i64>,
+) -> Result<(), AppError> {
+    let taken: i64 = tx_run!(tx, |conn| sqlx::query_scalar("select seats_taken from agenda_sessions where id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await)?;
+    if let Some(capacity) = draft.capacity.filter(|c| *c < taken) {
+        return Err(AppError::invalid(
+            "capacity",
+            format!(
+                "{taken} people already chose this session; the capacity cannot go below that (asked: {capacity})."
+            ),
+        ));
+    }
+    // The seat condition repeats the check above inside the update, for a seat taken meanwhile.
+    let changed = tx_run!(tx, |conn| {
+        let changed = sqlx::query(
+            "update agenda_sessions set track_id = $1, room_id = $2, title = $3, abstract = $4, theme = $5,
+                    starts_at = $6, ends_at = $7, capacity = $8, revision = revision + 1
+              where id = $9 and ($8 is null or seats_taken <= $8)",
+        )
+        .bind(track_id)
+        .bind(room_id)
+        .bind(&draft.title)
+        .bind(&draft.abstract_text)
+        .bind(draft.theme)
+        .bind(draft.starts_at)
+        .bind(draft.ends_at)
+        .bind(draft.capacity)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            sqlx::query("delete from session_speakers where session_id = $1").bind(id).execute(&mut *conn).await?;
+        }
+        Ok::<u64, sqlx::Error>(changed)
+    })?;
+    if changed == 0 {
+        return Err(AppError::invalid(
+            "capacity",
+            "More people have chosen this session meanwhile than the new capacity allows.",
+        ));
+    }
+    Ok(())
 }
 
 pub async fn delete_session(db: &Db, event: &Event, session_id: i64) -> Result<(), AppError> {
@@ -586,13 +630,7 @@ pub async fn add_track(db: &Db, event_id: i64, name: &str) -> Result<(), AppErro
     .await
     .map(|done| done.rows_affected())
     });
-    duplicate_as_field(
-        result,
-        "tracks_event_name_key",
-        "tracks.event_id, tracks.name",
-        "track_name",
-        "This event already has a track with that name.",
-    )
+    TRACK_NAME.or_invalid(result, "track_name", "This event already has a track with that name.").map(|_| ())
 }
 
 pub async fn add_room(db: &Db, event_id: i64, name: &str, capacity: Option<i64>) -> Result<(), AppError> {
@@ -603,13 +641,7 @@ pub async fn add_room(db: &Db, event_id: i64, name: &str, capacity: Option<i64>)
         .execute(pool)
         .await
         .map(|done| done.rows_affected()));
-    duplicate_as_field(
-        result,
-        "rooms_event_name_key",
-        "rooms.event_id, rooms.name",
-        "room_name",
-        "This event already has a room with that name.",
-    )
+    ROOM_NAME.or_invalid(result, "room_name", "This event already has a room with that name.").map(|_| ())
 }
 
 pub async fn add_speaker(db: &Db, event_id: i64, name: &str, organisation: &str, bio: &str) -> Result<(), AppError> {
@@ -623,29 +655,7 @@ pub async fn add_speaker(db: &Db, event_id: i64, name: &str, organisation: &str,
     .execute(pool)
     .await
     .map(|done| done.rows_affected()));
-    duplicate_as_field(
-        result,
-        "speakers_event_name_key",
-        "speakers.event_id, speakers.name",
-        "speaker_name",
-        "This event already has a speaker with that name.",
-    )
-}
-
-fn duplicate_as_field(
-    result: Result<u64, sqlx::Error>,
-    constraint: &str,
-    sqlite_columns: &str,
-    field: &str,
-    message: &str,
-) -> Result<(), AppError> {
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) if crate::platform::error::violates(&e, constraint, sqlite_columns) => {
-            Err(AppError::invalid(field, message))
-        }
-        Err(e) => Err(e.into()),
-    }
+    SPEAKER_NAME.or_invalid(result, "speaker_name", "This event already has a speaker with that name.").map(|_| ())
 }
 
 /// Stores a speaker's (already normalised) photo.
@@ -705,13 +715,9 @@ pub async fn update_speaker(
     .await);
     match result {
         Ok(0) => Err(AppError::NotFound("This speaker".into())),
-        other => duplicate_as_field(
-            other,
-            "speakers_event_name_key",
-            "speakers.event_id, speakers.name",
-            "speaker_name",
-            "This event already has a speaker with that name.",
-        ),
+        other => SPEAKER_NAME
+            .or_invalid(other, "speaker_name", "This event already has a speaker with that name.")
+            .map(|_| ()),
     }
 }
 

@@ -7,25 +7,27 @@ use super::keys::BadgeKeys;
 use crate::db_run;
 use crate::error::AppError;
 use crate::platform::{now, Db};
+use crate::tickets::rules::TicketStatus;
 
 /// The current code of a confirmed ticket, issuing its first badge if needed. `None` for a
 /// ticket that is not confirmed (it has no valid badge).
 pub async fn current_code(db: &Db, keys: &BadgeKeys, ticket_id: i64) -> Result<Option<String>, AppError> {
     db_run!(db, |pool| sqlx::query(
-        "update tickets set badge_issued_at = $1 where id = $2 and status = 'confirmed' and badge_issued_at is null"
+        "update tickets set badge_issued_at = $1 where id = $2 and status = $3 and badge_issued_at is null"
     )
     .bind(now())
     .bind(ticket_id)
+    .bind(TicketStatus::Confirmed)
     .execute(pool)
     .await
     .map(|done| done.rows_affected()))?;
-    let row: Option<(i64, Option<i64>, String)> =
+    let row: Option<(i64, Option<i64>, TicketStatus)> =
         db_run!(db, |pool| sqlx::query_as("select event_id, badge_issued_at, status from tickets where id = $1")
             .bind(ticket_id)
             .fetch_optional(pool)
             .await)?;
     match row {
-        Some((event_id, Some(issued_at), status)) if status == "confirmed" => {
+        Some((event_id, Some(issued_at), TicketStatus::Confirmed)) => {
             let code = BadgeCode { event_id, ticket_id, issued_at };
             Ok(Some(keys.for_event(db, event_id).await?.sign(code)))
         }
@@ -37,13 +39,14 @@ pub async fn current_code(db: &Db, keys: &BadgeKeys, ticket_id: i64) -> Result<O
 pub async fn issue_missing(db: &Db, event_id: i64) -> Result<(), AppError> {
     db_run!(db, |pool| {
         sqlx::query(
-        "update tickets set badge_issued_at = $1 where event_id = $2 and status = 'confirmed' and badge_issued_at is null"
-    )
-    .bind(now())
-    .bind(event_id)
-    .execute(pool)
-    .await
-    .map(|done| done.rows_affected())
+            "update tickets set badge_issued_at = $1 where event_id = $2 and status = $3 and badge_issued_at is null",
+        )
+        .bind(now())
+        .bind(event_id)
+        .bind(TicketStatus::Confirmed)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
     })?;
     Ok(())
 }
@@ -57,9 +60,10 @@ pub async fn codes_of(
 ) -> Result<Vec<(i64, String)>, AppError> {
     let signer = keys.for_event(db, event_id).await?;
     let issued: Vec<(i64, Option<i64>)> = db_run!(db, |pool| sqlx::query_as(
-        "select id, badge_issued_at from tickets where event_id = $1 and status = 'confirmed'"
+        "select id, badge_issued_at from tickets where event_id = $1 and status = $2"
     )
     .bind(event_id)
+    .bind(TicketStatus::Confirmed)
     .fetch_all(pool)
     .await)?;
     let wanted: std::collections::HashSet<i64> = ticket_ids.iter().copied().collect();
@@ -79,10 +83,11 @@ pub async fn reissue(db: &Db, ticket_id: i64) -> Result<(), AppError> {
     let changed = db_run!(db, |pool| sqlx::query(
         "update tickets
             set badge_issued_at = case when badge_issued_at >= $1 then badge_issued_at + 1 else $1 end
-          where id = $2 and status = 'confirmed'"
+          where id = $2 and status = $3"
     )
     .bind(now())
     .bind(ticket_id)
+    .bind(TicketStatus::Confirmed)
     .execute(pool)
     .await
     .map(|done| done.rows_affected()))?;

@@ -199,10 +199,7 @@ pub fn CheckinDeskPage() -> impl IntoView {
         move || (params.read().get("slug").unwrap_or_default(), tick.get()),
         |(slug, _)| load_checkin_overview(slug),
     );
-    let device_error = action_error(create_device);
-    let revoke_error = action_error(revoke_device);
     let remove_error = action_error(remove_list);
-    let new_token = move || create_device.value().get().and_then(Result::ok);
     let list_error = move || query.read().get("error");
     await_view!(overview, |overview| {
         let slug = overview.slug.clone();
@@ -247,54 +244,70 @@ pub fn CheckinDeskPage() -> impl IntoView {
                 }).collect_view()}
                 <h3>"Add a check-in list"</h3>
                 <ListForm slug=slug.clone() ticket_types=overview.ticket_types.clone() list=None />
-                <h2>"Scanning devices"</h2>
-                <p>"Handhelds and apps use the device API with a token; scanner accounts can use the scanner page instead."</p>
-                <table class="data">
-                    <thead><tr><th>"Device"</th><th>"Added"</th><th></th></tr></thead>
-                    <tbody>
-                        {overview.devices.iter().map(|d| {
-                            let id = d.id;
-                            let slug = slug.clone();
-                            view! {
-                                <tr>
-                                    <td>{d.label.clone()}</td>
-                                    <td>{d.created.clone()}</td>
-                                    <td>
-                                        {if d.revoked {
-                                            view! { <span>"Revoked"</span> }.into_any()
-                                        } else {
-                                            view! {
-                                                <ActionForm action=revoke_device attr:class="inline-form">
-                                                    <CsrfField />
-                                                    <input type="hidden" name="slug" value=slug />
-                                                    <input type="hidden" name="id" value=id.to_string() />
-                                                    <button type="submit" class="secondary danger">"Revoke"</button>
-                                                </ActionForm>
-                                            }.into_any()
-                                        }}
-                                    </td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-                <FormAlert error=revoke_error />
-                <ActionForm action=create_device attr:class="inline-form">
-                    <CsrfField />
-                    <input type="hidden" name="slug" value=slug.clone() />
-                    <label>"Device name " <input type="text" name="label" required placeholder="Door A handheld" /></label>
-                    <FormAlert error=device_error />
-                    <button type="submit">"Add a device"</button>
-                </ActionForm>
-                {move || new_token().map(|token| view! {
-                    <p class="alert info">
-                        "The device's token (shown only now; put it into the device): "
-                        <code class="device-token">{token}</code>
-                    </p>
-                })}
+                <ScanningDevices slug=slug.clone() devices=overview.devices.clone() create_device revoke_device />
             </section>
         }
     })
+}
+
+/// The event's scanning devices: their tokens are made and revoked here.
+#[component]
+fn ScanningDevices(
+    slug: String,
+    devices: Vec<DeviceLine>,
+    create_device: ServerAction<CreateScannerDevice>,
+    revoke_device: ServerAction<RevokeScannerDevice>,
+) -> impl IntoView {
+    let device_error = action_error(create_device);
+    let revoke_error = action_error(revoke_device);
+    let new_token = move || create_device.value().get().and_then(Result::ok);
+    view! {
+        <h2>"Scanning devices"</h2>
+        <p>"Handhelds and apps use the device API with a token; scanner accounts can use the scanner page instead."</p>
+        <table class="data">
+            <thead><tr><th>"Device"</th><th>"Added"</th><th></th></tr></thead>
+            <tbody>
+                {devices.iter().map(|d| {
+                    let id = d.id;
+                    let slug = slug.clone();
+                    view! {
+                        <tr>
+                            <td>{d.label.clone()}</td>
+                            <td>{d.created.clone()}</td>
+                            <td>
+                                {if d.revoked {
+                                    view! { <span>"Revoked"</span> }.into_any()
+                                } else {
+                                    view! {
+                                        <ActionForm action=revoke_device attr:class="inline-form">
+                                            <CsrfField />
+                                            <input type="hidden" name="slug" value=slug />
+                                            <input type="hidden" name="id" value=id.to_string() />
+                                            <button type="submit" class="secondary danger">"Revoke"</button>
+                                        </ActionForm>
+                                    }.into_any()
+                                }}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <FormAlert error=revoke_error />
+        <ActionForm action=create_device attr:class="inline-form">
+            <CsrfField />
+            <input type="hidden" name="slug" value=slug.clone() />
+            <label>"Device name " <input type="text" name="label" required placeholder="Door A handheld" /></label>
+            <FormAlert error=device_error />
+            <button type="submit">"Add a device"</button>
+        </ActionForm>
+        {move || new_token().map(|token| view! {
+            <p class="alert info">
+                "The device's token (shown only now; put it into the device): "
+                <code class="device-token">{token}</code>
+            </p>
+        })}
+    }
 }
 
 /// The counts table and the arrivals chart.

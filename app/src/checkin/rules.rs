@@ -305,6 +305,12 @@ pub fn judge_offline(
     judge_ticket(ticket, issued, bundle.multi_entry, bundle.admitted_ticket_types.as_deref(), direction, already)
 }
 
+// Stored as their text codes (see `platform::db::stored_as_text`).
+#[cfg(feature = "ssr")]
+crate::stored_as_text!(ListKind);
+#[cfg(feature = "ssr")]
+crate::stored_as_text!(Direction, as_str);
+
 #[cfg(test)]
 mod tests {
     use super::*;

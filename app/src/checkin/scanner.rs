@@ -12,8 +12,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::camera::CameraScanner;
-use super::rules::{judge_offline, Direction, OfflineBundle, ScanOutcome, Verdict};
-use super::{fetch_offline_bundle, open_scanner_station, scan_badge, undo_checkin, ScannerStation};
+use super::rules::{judge_offline, BundleTicket, Direction, OfflineBundle, ScanOutcome, Verdict};
+use super::{fetch_offline_bundle, open_scanner_station, scan_badge, undo_checkin, ListSummary, ScannerStation};
 use crate::await_view;
 use crate::components::csrf_token;
 use crate::error::AppError;
@@ -72,75 +72,104 @@ async fn send(slug: String, station: String, scan: QueuedScan, offline: bool) ->
     .await
 }
 
-#[component]
-fn ScannerDesk(station: ScannerStation) -> impl IntoView {
-    let slug = StoredValue::new(station.slug.clone());
-    let lists = StoredValue::new(station.lists.clone());
-    let query = use_query_map();
-    let first = station.lists.first().map(|l| l.id).unwrap_or(0);
-    let wanted = query.read_untracked().get("list").and_then(|l| l.parse::<i64>().ok());
-    let list_id = RwSignal::new(wanted.filter(|id| station.lists.iter().any(|l| l.id == *id)).unwrap_or(first));
-    let direction = RwSignal::new(Direction::Entry);
-    let station_name = RwSignal::new(String::new());
-    let shown = RwSignal::new(None::<Shown>);
-    let online = RwSignal::new(true);
-    let queue = RwSignal::new(Vec::<QueuedScan>::new());
-    let bundle = RwSignal::new(None::<OfflineBundle>);
-    // (list, ticket) of entries this device let in since its offline data was made.
-    let local_entries = RwSignal::new(Vec::<(i64, i64)>::new());
-    let reports = RwSignal::new(Vec::<String>::new());
-    let code_input = RwSignal::new(String::new());
-    let search = RwSignal::new(String::new());
-    let syncing = RwSignal::new(false);
-    let ready = RwSignal::new(false);
+/// Everything the parts of the scanning desk share. Every handle in it is `Copy`, so each
+/// closure and each part takes the whole desk rather than a dozen separate signals.
+#[derive(Clone, Copy)]
+struct Desk {
+    slug: StoredValue<String>,
+    lists: StoredValue<Vec<ListSummary>>,
+    list_id: RwSignal<i64>,
+    direction: RwSignal<Direction>,
+    station_name: RwSignal<String>,
+    shown: RwSignal<Option<Shown>>,
+    online: RwSignal<bool>,
+    queue: RwSignal<Vec<QueuedScan>>,
+    bundle: RwSignal<Option<OfflineBundle>>,
+    /// (list, ticket) of entries this device let in since its offline data was made.
+    local_entries: RwSignal<Vec<(i64, i64)>>,
+    reports: RwSignal<Vec<String>>,
+    syncing: RwSignal<bool>,
+    ready: RwSignal<bool>,
+}
 
-    let multi_entry = move || lists.with_value(|lists| lists.iter().any(|l| l.id == list_id.get() && l.multi_entry));
+impl Desk {
+    /// The desk opens on the list the address names (`?list=`) when the station has it, else on
+    /// its first list.
+    fn open(station: &ScannerStation, wanted: Option<i64>) -> Self {
+        let first = station.lists.first().map(|l| l.id).unwrap_or(0);
+        Desk {
+            slug: StoredValue::new(station.slug.clone()),
+            lists: StoredValue::new(station.lists.clone()),
+            list_id: RwSignal::new(wanted.filter(|id| station.lists.iter().any(|l| l.id == *id)).unwrap_or(first)),
+            direction: RwSignal::new(Direction::Entry),
+            station_name: RwSignal::new(String::new()),
+            shown: RwSignal::new(None),
+            online: RwSignal::new(true),
+            queue: RwSignal::new(Vec::new()),
+            bundle: RwSignal::new(None),
+            local_entries: RwSignal::new(Vec::new()),
+            reports: RwSignal::new(Vec::new()),
+            syncing: RwSignal::new(false),
+            ready: RwSignal::new(false),
+        }
+    }
 
-    let save_queue = move || {
-        let json = queue.with_untracked(|q| serde_json::to_string(q).unwrap_or_default());
-        device::save(&queue_key(&slug.get_value()), &json);
-    };
+    /// Only lists that let people leave and come back scan exits as well as entries.
+    fn multi_entry(self) -> bool {
+        self.lists.with_value(|lists| lists.iter().any(|l| l.id == self.list_id.get() && l.multi_entry))
+    }
 
-    // The list's offline data: fetched when the list is chosen and refreshed while online;
-    // the copy kept on the device is used when the network is gone.
-    let refresh_bundle = move || {
-        let list = list_id.get_untracked();
+    /// The queue is written through to the device after every change, so a reload or a flat
+    /// battery loses no scan.
+    fn save_queue(self) {
+        let json = self.queue.with_untracked(|q| serde_json::to_string(q).unwrap_or_default());
+        device::save(&queue_key(&self.slug.get_value()), &json);
+    }
+
+    /// The list's offline data: fetched when the list is chosen and refreshed while online;
+    /// the copy kept on the device is used when the network is gone.
+    fn refresh_bundle(self) {
+        let list = self.list_id.get_untracked();
         if list == 0 {
             return;
         }
-        let slug = slug.get_value();
+        let slug = self.slug.get_value();
         spawn_local(async move {
             match fetch_offline_bundle(slug.clone(), list).await {
                 Ok(fresh) => {
                     device::save(&bundle_key(&slug, list), &serde_json::to_string(&fresh).unwrap_or_default());
                     // This list's entries made here are in the fresh data now, or still queued.
-                    local_entries.update(|local| local.retain(|(l, t)| *l != list || !fresh.checked_in.contains(t)));
-                    bundle.set(Some(fresh));
-                    online.set(true);
+                    self.local_entries
+                        .update(|local| local.retain(|(l, t)| *l != list || !fresh.checked_in.contains(t)));
+                    self.bundle.set(Some(fresh));
+                    self.online.set(true);
                 }
                 Err(error) => {
                     if matches!(error, AppError::Transport(_)) {
-                        online.set(false);
+                        self.online.set(false);
                     }
-                    if bundle.with_untracked(|b| b.as_ref().is_none_or(|b| b.list_id != list)) {
+                    if self.bundle.with_untracked(|b| b.as_ref().is_none_or(|b| b.list_id != list)) {
                         let kept = device::load(&bundle_key(&slug, list))
                             .and_then(|json| serde_json::from_str::<OfflineBundle>(&json).ok());
-                        bundle.set(kept);
+                        self.bundle.set(kept);
                     }
                 }
             }
         });
-    };
+    }
 
-    let show = move |outcome: ScanOutcome, offline: bool| {
+    /// The verdict at a glance: the panel and a beep.
+    fn show(self, outcome: ScanOutcome, offline: bool) {
         device::beep(outcome.verdict == Verdict::Valid);
-        shown.set(Some(Shown::Outcome { outcome, offline }));
-    };
+        self.shown.set(Some(Shown::Outcome { outcome, offline }));
+    }
 
-    let decide_offline = move |scan: QueuedScan| {
-        let judged = bundle.with_untracked(|b| {
+    /// Judges a scan on the device, with the list's offline data and the entries let in here,
+    /// and queues it for the server.
+    fn decide_offline(self, scan: QueuedScan) {
+        let judged = self.bundle.with_untracked(|b| {
             b.as_ref().filter(|b| b.list_id == scan.list).map(|b| {
-                local_entries.with_untracked(|local| {
+                self.local_entries.with_untracked(|local| {
                     let here: Vec<i64> = local.iter().filter(|(l, _)| *l == scan.list).map(|(_, t)| *t).collect();
                     judge_offline(b, scan.code.as_deref(), scan.ticket, scan.direction, &here)
                 })
@@ -151,72 +180,74 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
                 if outcome.verdict == Verdict::Valid {
                     if let Some(ticket) = outcome.ticket_id {
                         if scan.direction == Direction::Entry {
-                            local_entries.update(|local| local.push((scan.list, ticket)));
+                            self.local_entries.update(|local| local.push((scan.list, ticket)));
                         }
                     }
-                    queue.update(|q| q.push(scan));
-                    save_queue();
+                    self.queue.update(|q| q.push(scan));
+                    self.save_queue();
                 }
-                show(outcome, true);
+                self.show(outcome, true);
             }
             None => {
                 // Nothing to judge with: keep the scan, it is decided when the network is back.
-                queue.update(|q| q.push(scan));
-                save_queue();
+                self.queue.update(|q| q.push(scan));
+                self.save_queue();
                 device::beep(false);
-                shown.set(Some(Shown::Note(
+                self.shown.set(Some(Shown::Note(
                     "Offline, and this device has no ticket list yet: the scan is queued and checked when the network is back."
                         .into(),
                 )));
             }
         }
-    };
+    }
 
-    let process = move |code: Option<String>, ticket: Option<i64>| {
+    /// One scan, by badge code or (from the name search) by ticket: the server decides while
+    /// online; offline, or when the network fails on the way, the device does.
+    fn process(self, code: Option<String>, ticket: Option<i64>) {
         let scan = QueuedScan {
-            list: list_id.get_untracked(),
+            list: self.list_id.get_untracked(),
             code,
             ticket,
             key: device::new_key(),
-            direction: if multi_entry() { direction.get_untracked() } else { Direction::Entry },
+            direction: if self.multi_entry() { self.direction.get_untracked() } else { Direction::Entry },
             scanned_at: device::now_seconds(),
         };
-        if !online.get_untracked() {
-            decide_offline(scan);
+        if !self.online.get_untracked() {
+            self.decide_offline(scan);
             return;
         }
-        let slug = slug.get_value();
-        let station = station_name.get_untracked();
+        let slug = self.slug.get_value();
+        let station = self.station_name.get_untracked();
         spawn_local(async move {
             match send(slug, station, scan.clone(), false).await {
-                Ok(outcome) => show(outcome, false),
+                Ok(outcome) => self.show(outcome, false),
                 Err(AppError::Transport(_)) => {
-                    online.set(false);
-                    decide_offline(scan);
+                    self.online.set(false);
+                    self.decide_offline(scan);
                 }
-                Err(error) => shown.set(Some(Shown::Note(error.to_string()))),
+                Err(error) => self.shown.set(Some(Shown::Note(error.to_string()))),
             }
         });
-    };
+    }
 
-    // Sends queued scans in order; a scan the server decides differently (another device
-    // checked the ticket in first) is reported, never dropped silently.
-    let sync = move || {
-        if syncing.get_untracked() || queue.with_untracked(Vec::is_empty) {
+    /// Sends queued scans in order; a scan the server decides differently (another device
+    /// checked the ticket in first) is reported, never dropped silently.
+    fn sync(self) {
+        if self.syncing.get_untracked() || self.queue.with_untracked(Vec::is_empty) {
             return;
         }
-        syncing.set(true);
-        let slug = slug.get_value();
-        let station = station_name.get_untracked();
+        self.syncing.set(true);
+        let slug = self.slug.get_value();
+        let station = self.station_name.get_untracked();
         spawn_local(async move {
             // `try_`: the page may have been left meanwhile.
-            while let Some(next) = queue.try_with_untracked(|q| q.first().cloned()).flatten() {
+            while let Some(next) = self.queue.try_with_untracked(|q| q.first().cloned()).flatten() {
                 match send(slug.clone(), station.clone(), next.clone(), true).await {
                     Ok(outcome) => {
-                        online.set(true);
+                        self.online.set(true);
                         if outcome.verdict != Verdict::Valid {
                             let who = outcome.attendee.clone().unwrap_or_else(|| "a scan".into());
-                            reports.update(|r| {
+                            self.reports.update(|r| {
                                 r.insert(
                                     0,
                                     format!("Synced {who}: {} ({})", outcome.verdict.headline(), outcome.message),
@@ -225,16 +256,16 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
                         }
                     }
                     Err(AppError::Transport(_)) => {
-                        online.set(false);
+                        self.online.set(false);
                         break;
                     }
                     // The scan itself is wrong (or its list is gone): report it, keep going.
                     Err(error @ (AppError::Invalid { .. } | AppError::NotFound(_))) => {
-                        reports.update(|r| r.insert(0, format!("A queued scan was refused: {error}")))
+                        self.reports.update(|r| r.insert(0, format!("A queued scan was refused: {error}")))
                     }
                     // Signed out, a stale form token, a server fault: keep the scan for later.
                     Err(error) => {
-                        reports.update(|r| {
+                        self.reports.update(|r| {
                             let note = format!("Queued scans wait: {error}");
                             if r.first() != Some(&note) {
                                 r.insert(0, note);
@@ -243,32 +274,33 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
                         break;
                     }
                 }
-                queue.update(|q| q.retain(|scan| scan.key != next.key));
-                save_queue();
+                self.queue.update(|q| q.retain(|scan| scan.key != next.key));
+                self.save_queue();
             }
-            syncing.set(false);
+            self.syncing.set(false);
         });
-    };
+    }
 
-    // Client only: restore what the device kept, then keep syncing and refreshing.
-    Effect::new(move |_| {
-        if ready.get_untracked() {
+    /// Client only (it runs in an effect): restores what the device kept, then keeps syncing
+    /// and refreshing every few seconds.
+    fn resume_on_device(self) {
+        if self.ready.get_untracked() {
             return;
         }
-        ready.set(true);
-        let kept = device::load(&queue_key(&slug.get_value()))
+        self.ready.set(true);
+        let kept = device::load(&queue_key(&self.slug.get_value()))
             .and_then(|json| serde_json::from_str::<Vec<QueuedScan>>(&json).ok())
             .unwrap_or_default();
-        queue.set(kept);
-        station_name.set(device::load("exx-scan-station").unwrap_or_default());
+        self.queue.set(kept);
+        self.station_name.set(device::load("exx-scan-station").unwrap_or_default());
         let ticks = std::cell::Cell::new(0u32);
         let timer = set_interval_with_handle(
             move || {
                 ticks.set(ticks.get().wrapping_add(1));
-                if !queue.with_untracked(Vec::is_empty) {
-                    sync();
-                } else if !online.get_untracked() || ticks.get().is_multiple_of(8) {
-                    refresh_bundle();
+                if !self.queue.with_untracked(Vec::is_empty) {
+                    self.sync();
+                } else if !self.online.get_untracked() || ticks.get().is_multiple_of(8) {
+                    self.refresh_bundle();
                 }
             },
             std::time::Duration::from_secs(4),
@@ -277,38 +309,37 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
         if let Ok(timer) = timer {
             on_cleanup(move || timer.clear());
         }
-    });
-    Effect::new(move |_| {
-        list_id.track();
-        refresh_bundle();
-    });
+    }
 
-    let undo = move |id: i64, ticket: Option<i64>| {
-        let slug = slug.get_value();
+    /// Takes back a check-in the server recorded, here and in the offline data.
+    fn undo(self, id: i64, ticket: Option<i64>) {
+        let slug = self.slug.get_value();
         spawn_local(async move {
             match undo_checkin(csrf_token(), slug, id).await {
                 Ok(()) => {
                     if let Some(ticket) = ticket {
-                        local_entries.update(|local| local.retain(|(_, t)| *t != ticket));
-                        bundle.update(|b| {
+                        self.local_entries.update(|local| local.retain(|(_, t)| *t != ticket));
+                        self.bundle.update(|b| {
                             if let Some(b) = b {
                                 b.checked_in.retain(|t| *t != ticket);
                             }
                         });
                     }
-                    shown.set(Some(Shown::Note("The check-in was undone.".into())));
+                    self.shown.set(Some(Shown::Note("The check-in was undone.".into())));
                 }
-                Err(error) => shown.set(Some(Shown::Note(error.to_string()))),
+                Err(error) => self.shown.set(Some(Shown::Note(error.to_string()))),
             }
         });
-    };
+    }
 
-    let matches = move || {
-        let wanted = search.get().trim().to_lowercase();
+    /// Up to eight tickets of the offline data whose name or organisation contains `wanted`
+    /// (two characters at least).
+    fn attendees_matching(self, wanted: &str) -> Vec<BundleTicket> {
+        let wanted = wanted.trim().to_lowercase();
         if wanted.len() < 2 {
             return Vec::new();
         }
-        bundle.with(|b| {
+        self.bundle.with(|b| {
             b.as_ref()
                 .map(|b| {
                     b.tickets
@@ -322,8 +353,23 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
                 })
                 .unwrap_or_default()
         })
-    };
+    }
+}
 
+#[component]
+fn ScannerDesk(station: ScannerStation) -> impl IntoView {
+    let query = use_query_map();
+    let wanted = query.read_untracked().get("list").and_then(|l| l.parse::<i64>().ok());
+    let desk = Desk::open(&station, wanted);
+    let Desk { online, queue, bundle, reports, .. } = desk;
+
+    Effect::new(move |_| desk.resume_on_device());
+    Effect::new(move |_| {
+        desk.list_id.track();
+        desk.refresh_bundle();
+    });
+
+    let undo = move |id: i64, ticket: Option<i64>| desk.undo(id, ticket);
     let no_lists = station.lists.is_empty();
     view! {
         <section class="scanner" data-online=move || online.get().to_string()>
@@ -339,97 +385,123 @@ fn ScannerDesk(station: ScannerStation) -> impl IntoView {
             </p>
             <noscript><p class="alert error">"The scanner needs JavaScript."</p></noscript>
             {no_lists.then(|| view! { <p class="alert">"This event has no check-in lists yet; the organisers set them up under Check-in."</p> })}
-            {view! {
-            <div class="scanner-controls">
-                <label>
-                    "Check-in list "
-                    <select
-                        name="list"
-                        on:change=move |ev| list_id.set(event_target_value(&ev).parse().unwrap_or(0))
-                    >
-                        {station.lists.iter().map(|l| {
-                            let id = l.id;
-                            view! { <option value=id.to_string() selected=move || list_id.get() == id>{l.name.clone()}</option> }
-                        }).collect_view()}
-                    </select>
-                </label>
-                {move || multi_entry().then(|| view! {
-                    <fieldset class="direction">
-                        <legend>"Scanning"</legend>
-                        <label><input type="radio" name="direction" checked=move || direction.get() == Direction::Entry on:change=move |_| direction.set(Direction::Entry) />" entries"</label>
-                        <label><input type="radio" name="direction" checked=move || direction.get() == Direction::Exit on:change=move |_| direction.set(Direction::Exit) />" exits"</label>
-                    </fieldset>
-                })}
-                <label>
-                    "This station "
-                    <input
-                        type="text"
-                        name="station"
-                        placeholder="e.g. Door A"
-                        prop:value=move || station_name.get()
-                        on:change=move |ev| {
-                            let name = event_target_value(&ev);
-                            device::save("exx-scan-station", &name);
-                            station_name.set(name);
-                        }
-                    />
-                </label>
-            </div>
-            }.into_any()}
-            <VerdictPanel shown undo />
-            {view! {
-            <form
-                class="handheld"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    let text = code_input.get_untracked();
-                    code_input.set(String::new());
-                    if !text.trim().is_empty() {
-                        process(Some(text), None);
-                    }
-                }
-            >
-                <label for="scan-code">"Scan or type a badge code"</label>
-                <input
-                    id="scan-code"
-                    name="code"
-                    type="text"
-                    autocomplete="off"
-                    autocapitalize="characters"
-                    spellcheck="false"
-                    autofocus=true
-                    prop:value=move || code_input.get()
-                    on:input=move |ev| code_input.set(event_target_value(&ev))
-                />
-                <button type="submit">"Check"</button>
-            </form>
-            }.into_any()}
-            <CameraScanner on_code=move |text: String| process(Some(text), None) />
-            {view! {
-            <details class="name-search">
-                <summary>"Find by name"</summary>
-                <label>
-                    "Name or organisation "
-                    <input type="search" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) />
-                </label>
-                <ul class="search-results">
-                    {move || matches().into_iter().map(|t| {
-                        let id = t.id;
-                        view! {
-                            <li>
-                                <span>{format!("{} · {} · {}", t.name, t.organisation, t.ticket_type)}</span>
-                                " "
-                                <button type="button" class="secondary" on:click=move |_| process(None, Some(id))>"Check in"</button>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            </details>
-            }.into_any()}
+            <DeskControls desk lists=station.lists />
+            <VerdictPanel shown=desk.shown undo />
+            <HandheldForm desk />
+            <CameraScanner on_code=move |text: String| desk.process(Some(text), None) />
+            <NameSearch desk />
             <ul class="sync-reports">
                 {move || reports.get().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
             </ul>
         </section>
+    }
+    .into_any()
+}
+
+/// The station's settings: which list it checks against, entries or exits, and its name (the
+/// check-ins record it).
+#[component]
+fn DeskControls(desk: Desk, lists: Vec<ListSummary>) -> impl IntoView {
+    let Desk { list_id, direction, station_name, .. } = desk;
+    view! {
+        <div class="scanner-controls">
+            <label>
+                "Check-in list "
+                <select
+                    name="list"
+                    on:change=move |ev| list_id.set(event_target_value(&ev).parse().unwrap_or(0))
+                >
+                    {lists.iter().map(|l| {
+                        let id = l.id;
+                        view! { <option value=id.to_string() selected=move || list_id.get() == id>{l.name.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || desk.multi_entry().then(|| view! {
+                <fieldset class="direction">
+                    <legend>"Scanning"</legend>
+                    <label><input type="radio" name="direction" checked=move || direction.get() == Direction::Entry on:change=move |_| direction.set(Direction::Entry) />" entries"</label>
+                    <label><input type="radio" name="direction" checked=move || direction.get() == Direction::Exit on:change=move |_| direction.set(Direction::Exit) />" exits"</label>
+                </fieldset>
+            })}
+            <label>
+                "This station "
+                <input
+                    type="text"
+                    name="station"
+                    placeholder="e.g. Door A"
+                    prop:value=move || station_name.get()
+                    on:change=move |ev| {
+                        let name = event_target_value(&ev);
+                        device::save("exx-scan-station", &name);
+                        station_name.set(name);
+                    }
+                />
+            </label>
+        </div>
+    }
+    .into_any()
+}
+
+/// The field handheld scanners type into: they send the code followed by Enter.
+#[component]
+fn HandheldForm(desk: Desk) -> impl IntoView {
+    let code_input = RwSignal::new(String::new());
+    view! {
+        <form
+            class="handheld"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let text = code_input.get_untracked();
+                code_input.set(String::new());
+                if !text.trim().is_empty() {
+                    desk.process(Some(text), None);
+                }
+            }
+        >
+            <label for="scan-code">"Scan or type a badge code"</label>
+            <input
+                id="scan-code"
+                name="code"
+                type="text"
+                autocomplete="off"
+                autocapitalize="characters"
+                spellcheck="false"
+                autofocus=true
+                prop:value=move || code_input.get()
+                on:input=move |ev| code_input.set(event_target_value(&ev))
+            />
+            <button type="submit">"Check"</button>
+        </form>
+    }
+    .into_any()
+}
+
+/// The fallback for a lost or unreadable badge: find the attendee by name in the offline data
+/// and check the ticket in.
+#[component]
+fn NameSearch(desk: Desk) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    view! {
+        <details class="name-search">
+            <summary>"Find by name"</summary>
+            <label>
+                "Name or organisation "
+                <input type="search" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) />
+            </label>
+            <ul class="search-results">
+                {move || desk.attendees_matching(&search.get()).into_iter().map(|t| {
+                    let id = t.id;
+                    view! {
+                        <li>
+                            <span>{format!("{} · {} · {}", t.name, t.organisation, t.ticket_type)}</span>
+                            " "
+                            <button type="button" class="secondary" on:click=move |_| desk.process(None, Some(id))>"Check in"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </details>
     }
     .into_any()
 }

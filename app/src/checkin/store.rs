@@ -10,8 +10,14 @@ use super::rules::{
 use crate::badges::code;
 use crate::db_run;
 use crate::error::AppError;
-use crate::platform::{error::violates, now, random_token, token_hash, Db};
+use crate::platform::db::Constraint;
+use crate::platform::{now, random_token, token_hash, Db};
 use crate::state::AppState;
+use crate::tickets::rules::TicketStatus;
+
+/// One list of a name per event.
+const LIST_NAME: Constraint =
+    Constraint { postgres: "checkin_lists_name_key", sqlite: "checkin_lists.event_id, checkin_lists.name" };
 
 #[derive(Clone, Debug, FromRow)]
 pub struct ListRow {
@@ -154,13 +160,9 @@ pub async fn save_list(db: &Db, event_id: i64, id: Option<i64>, draft: &ListDraf
         Ok(Some(list_id))
     }
     .await);
-    match saved {
-        Ok(Some(list_id)) => Ok(list_id),
-        Ok(None) => Err(AppError::NotFound("This check-in list".into())),
-        Err(err) if violates(&err, "checkin_lists_name_key", "checkin_lists.event_id, checkin_lists.name") => {
-            Err(AppError::invalid("name", "This event already has a list of that name."))
-        }
-        Err(err) => Err(err.into()),
+    match LIST_NAME.or_invalid(saved, "name", "This event already has a list of that name.")? {
+        Some(list_id) => Ok(list_id),
+        None => Err(AppError::NotFound("This check-in list".into())),
     }
 }
 
@@ -395,11 +397,12 @@ async fn record(db: &Db, list: &ScanList, ticket_id: i64, scan: &Scan, device: &
     }
     let earlier: Option<(i64, String, String)> = db_run!(db, |pool| sqlx::query_as(
         "select c.scanned_at, l.name, c.device from checkins c join checkin_lists l on l.id = c.list_id
-          where c.list_id = $1 and c.ticket_id = $2 and c.single_entry and c.direction = 'entry'
+          where c.list_id = $1 and c.ticket_id = $2 and c.single_entry and c.direction = $3
             and c.undone_at is null"
     )
     .bind(list.row.id)
     .bind(ticket_id)
+    .bind(Direction::Entry)
     .fetch_optional(pool)
     .await)?;
     Ok(Recorded::Duplicate(earlier.map(|(at, list, device)| EarlierCheckin { at, list, device })))
@@ -437,16 +440,20 @@ pub async fn offline_bundle(state: &AppState, list: &ScanList) -> Result<Offline
     .fetch_all(pool)
     .await)?;
     let tickets: Vec<TicketForScan> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{TICKET_FOR_SCAN} where t.event_id = $1 and t.status in ('confirmed', 'cancelled', 'refunded') order by t.id"
+        "{TICKET_FOR_SCAN} where t.event_id = $1 and t.status in ($2, $3, $4) order by t.id"
     )))
     .bind(event_id)
+    .bind(TicketStatus::Confirmed)
+    .bind(TicketStatus::Cancelled)
+    .bind(TicketStatus::Refunded)
     .fetch_all(pool)
     .await)?;
     let checked_in: Vec<i64> = db_run!(db, |pool| sqlx::query_scalar(
-        "select distinct ticket_id from checkins where list_id = $1 and direction = 'entry' and undone_at is null
+        "select distinct ticket_id from checkins where list_id = $1 and direction = $2 and undone_at is null
           order by ticket_id"
     )
     .bind(list.row.id)
+    .bind(Direction::Entry)
     .fetch_all(pool)
     .await)?;
     Ok(OfflineBundle {
@@ -479,21 +486,23 @@ pub async fn counts(db: &Db, event_id: i64) -> Result<Vec<ListCount>, AppError> 
     Ok(db_run!(db, |pool| sqlx::query_as(
         "select l.id, l.name, l.kind, l.multi_entry,
                 (select count(distinct c.ticket_id) from checkins c
-                  where c.list_id = l.id and c.direction = 'entry' and c.undone_at is null) as checked_in,
+                  where c.list_id = l.id and c.direction = $2 and c.undone_at is null) as checked_in,
                 (select count(*) from checkins c
-                  where c.list_id = l.id and c.direction = 'entry' and c.undone_at is null
+                  where c.list_id = l.id and c.direction = $2 and c.undone_at is null
                     and not exists (select 1 from checkins later
                                      where later.list_id = c.list_id and later.ticket_id = c.ticket_id
                                        and later.undone_at is null
                                        and (later.scanned_at > c.scanned_at
                                             or (later.scanned_at = c.scanned_at and later.id > c.id)))) as inside,
                 (select count(*) from tickets t
-                  where t.event_id = l.event_id and t.status = 'confirmed'
+                  where t.event_id = l.event_id and t.status = $3
                     and (l.all_ticket_types or t.ticket_type_id in
                          (select x.ticket_type_id from checkin_list_ticket_types x where x.list_id = l.id))) as expected
            from checkin_lists l where l.event_id = $1 order by l.id"
     )
     .bind(event_id)
+    .bind(Direction::Entry)
+    .bind(TicketStatus::Confirmed)
     .fetch_all(pool)
     .await)?)
 }
@@ -505,11 +514,13 @@ pub async fn arrivals(db: &Db, event_id: i64) -> Result<Vec<(i64, i64)>, AppErro
         "select (f.arrived / 600) * 600 as slot, count(*) as arrivals
            from (select c.ticket_id, min(c.scanned_at) as arrived
                    from checkins c join checkin_lists l on l.id = c.list_id
-                  where l.event_id = $1 and l.kind = 'entrance' and c.direction = 'entry' and c.undone_at is null
+                  where l.event_id = $1 and l.kind = $2 and c.direction = $3 and c.undone_at is null
                   group by c.ticket_id) f
           group by slot order by slot"
     )
     .bind(event_id)
+    .bind(ListKind::Entrance)
+    .bind(Direction::Entry)
     .fetch_all(pool)
     .await)?)
 }

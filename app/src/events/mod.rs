@@ -128,3 +128,7 @@ pub async fn fetch_event(slug: String) -> Result<EventDetail, AppError> {
         .await,
     )
 }
+
+// Stored as their text codes (see `platform::db::stored_as_text`).
+#[cfg(feature = "ssr")]
+crate::stored_as_text!(Theme);

@@ -1,10 +1,10 @@
-//! `POST /api/v1/stripe/webhook`: Stripe's notifications about Checkout Sessions and charges.
-//! A delivery is applied only when its signature verifies (see `signature`), exactly once: the
-//! event id is recorded in the transaction that applies it, so repeated and concurrent
-//! deliveries find it there and change nothing. Each change is conditional on the ticket's
-//! current status, so events that arrive out of order cannot undo a later state; an event that
-//! comes too early (a refund of a payment not yet confirmed) is answered with 409, which makes
-//! Stripe deliver it again later.
+//! `POST /api/v1/stripe/webhook`: the Stripe adapter's inbound side. A delivery is applied only
+//! when its signature verifies (see `signature`); it is translated into a typed
+//! `PaymentEvent` and handed to `tickets::payment_events`, which owns every ticket state
+//! change. Exactly once: the event id is recorded in the transaction that applies it, so
+//! repeated and concurrent deliveries find it there and change nothing; an event that comes
+//! too early (a refund of a payment not yet confirmed) is answered with 409, which makes Stripe
+//! deliver it again later.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -13,22 +13,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::signature;
-use crate::platform::db::WriteTransaction;
-use crate::platform::now;
+use crate::error::AppError;
+use crate::platform::db::Tx;
+use crate::platform::{now, Db};
 use crate::state::AppState;
-use crate::tickets::rules::TicketStatus;
-use crate::tickets::{mail, store};
-use crate::{db_run, enqueue_mail, release_ticket};
-
-/// What became of one delivery (recorded with the event id, and logged).
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Applied(&'static str),
-    Duplicate,
-    Ignored(&'static str),
-    /// Not applicable yet; Stripe retries later.
-    TooEarly(&'static str),
-}
+use crate::tickets::payment_events::{self, Outcome, PaymentEvent};
+use crate::{db_run, tx_run};
 
 fn answer(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "message": message }))).into_response()
@@ -78,195 +68,98 @@ fn ticket_id_of(object: &Value) -> Option<i64> {
         .and_then(|id| id.parse().ok())
 }
 
-async fn apply(state: &AppState, id: &str, kind: &str, object: &Value) -> Result<Outcome, crate::error::AppError> {
-    let public_url = state.settings.public_url.clone();
-    // Everything a mail needs that is not in the transaction is read before it starts.
-    let (ticket, ics) = match kind {
-        "checkout.session.completed" | "checkout.session.async_payment_succeeded" | "checkout.session.expired" => {
-            let Some(ticket_id) = ticket_id_of(object) else {
-                return record(state, id, kind, Outcome::Ignored("no ticket reference")).await;
-            };
-            let Ok(ticket) = store::ticket(&state.db, ticket_id).await else {
-                return record(state, id, kind, Outcome::Ignored("unknown ticket")).await;
-            };
-            let ics = crate::calendar::files::event_ics(&state.db, &public_url, &ticket.event_slug).await?;
-            (ticket, ics)
+/// Stripe's event in the platform's terms, or why it means nothing here.
+fn translate(kind: &str, object: &Value) -> Result<PaymentEvent, &'static str> {
+    match kind {
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
+            let ticket_id = ticket_id_of(object).ok_or("no ticket reference")?;
+            // Delayed payment methods report completion first and payment later.
+            if matches!(object["payment_status"].as_str(), Some("paid") | Some("no_payment_required")) {
+                Ok(PaymentEvent::CheckoutPaid {
+                    ticket_id,
+                    session_id: object["id"].as_str().map(str::to_string),
+                    payment_intent: object["payment_intent"].as_str().map(str::to_string),
+                    amount: object["amount_total"].as_i64(),
+                })
+            } else {
+                Ok(PaymentEvent::CheckoutAwaitingPayment { ticket_id })
+            }
+        }
+        // A delayed payment that failed ends the hold as an expiry does: the seat goes back on sale.
+        "checkout.session.expired" | "checkout.session.async_payment_failed" => {
+            Ok(PaymentEvent::CheckoutExpired { ticket_id: ticket_id_of(object).ok_or("no ticket reference")? })
         }
         "charge.refunded" => {
-            let Some(intent) = object["payment_intent"].as_str() else {
-                return record(state, id, kind, Outcome::Ignored("no payment intent")).await;
-            };
-            let found: Option<i64> =
-                db_run!(&state.db, |pool| sqlx::query_scalar("select id from tickets where payment_intent_id = $1")
-                    .bind(intent)
-                    .fetch_optional(pool)
-                    .await)?;
-            match found {
-                Some(ticket_id) => (store::ticket(&state.db, ticket_id).await?, String::new()),
-                // The payment's confirmation may not have arrived yet.
-                None => return Ok(Outcome::TooEarly("no ticket is paid by this payment (yet)")),
-            }
+            let payment_intent = object["payment_intent"].as_str().ok_or("no payment intent")?.to_string();
+            let amount_refunded = object["amount_refunded"].as_i64();
+            // Whether the whole price came back is for tickets to judge against the price; Stripe's
+            // own `refunded` flag says the charge was refunded in full.
+            let in_full = object["refunded"].as_bool() == Some(true);
+            Ok(PaymentEvent::Refunded { payment_intent, amount_refunded, in_full })
         }
-        _ => return record(state, id, kind, Outcome::Ignored("not an event this site uses")).await,
-    };
-    let at = now();
-    db_run!(&state.db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let fresh = sqlx::query(
-            "insert into stripe_events (id, kind, received_at, outcome) values ($1, $2, $3, 'applying')
-             on conflict (id) do nothing",
-        )
-        .bind(id)
-        .bind(kind)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if fresh == 0 {
-            return Ok(Outcome::Duplicate);
-        }
-        let outcome = match kind {
-            "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
-                let paid = matches!(object["payment_status"].as_str(), Some("paid") | Some("no_payment_required"));
-                let amount = object["amount_total"].as_i64();
-                if !paid {
-                    // Delayed payment methods report completion first and payment later.
-                    Outcome::Ignored("completed but not paid yet")
-                } else if amount.is_some_and(|a| a != ticket.price_cents) {
-                    tracing::error!(ticket = ticket.id, ?amount, expected = ticket.price_cents, "paid amount differs");
-                    Outcome::Ignored("the amount paid differs from the ticket's price")
-                } else {
-                    let intent = object["payment_intent"].as_str();
-                    let confirmed = sqlx::query(
-                        "update tickets set status = 'confirmed', confirmed_at = $1,
-                                payment_intent_id = coalesce($2, payment_intent_id),
-                                checkout_session_id = coalesce(checkout_session_id, $3)
-                          where id = $4 and status = 'pending'",
-                    )
-                    .bind(at)
-                    .bind(intent)
-                    .bind(object["id"].as_str())
-                    .bind(ticket.id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    let mut outcome = Outcome::Applied("confirmed");
-                    if confirmed == 0 {
-                        // Paid after the hold was released: take a seat again if one is free.
-                        let status: String = sqlx::query_scalar("select status from tickets where id = $1")
-                            .bind(ticket.id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        // The person may hold another live ticket for the event by now (one per
-                        // person, a unique index): reviving this one would violate it, and on
-                        // PostgreSQL a failed statement aborts the whole transaction. Ask first.
-                        let other_live: i64 = sqlx::query_scalar(
-                            "select count(*) from tickets
-                              where user_id = $1 and event_id = $2 and id <> $3 and status in ('pending', 'confirmed')",
-                        )
-                        .bind(ticket.user_id)
-                        .bind(ticket.event_id)
-                        .bind(ticket.id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        outcome = if status == TicketStatus::Expired.code() && other_live > 0 {
-                            tracing::error!(
-                                ticket = ticket.id,
-                                "paid after the hold expired; a newer ticket exists: refund it"
-                            );
-                            Outcome::Ignored("paid after expiry while another ticket is live: needs a refund")
-                        } else if status == TicketStatus::Expired.code() {
-                            let seated = sqlx::query(
-                                "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity",
-                            )
-                            .bind(ticket.ticket_type_id)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
-                            let revived = if seated == 1 {
-                                sqlx::query(
-                                    "update tickets set status = 'confirmed', confirmed_at = $1, payment_intent_id = $2
-                                      where id = $3 and status = 'expired'",
-                                )
-                                .bind(at)
-                                .bind(intent)
-                                .bind(ticket.id)
-                                .execute(&mut *tx)
-                                .await?
-                                .rows_affected()
-                            } else {
-                                0
-                            };
-                            if revived == 1 {
-                                Outcome::Applied("confirmed after its hold had expired")
-                            } else {
-                                tracing::error!(
-                                    ticket = ticket.id,
-                                    "paid after the hold expired and no seat is left: refund it"
-                                );
-                                Outcome::Ignored("paid after expiry without a seat: needs a refund")
-                            }
-                        } else {
-                            Outcome::Ignored("the ticket was not awaiting payment")
-                        };
-                    }
-                    if matches!(outcome, Outcome::Applied(_)) {
-                        let row = crate::ticket_in_tx!(&mut *tx, ticket.id).await?;
-                        enqueue_mail!(&mut *tx, &mail::confirmation(&public_url, &row, &ics)).await?;
-                    }
-                    outcome
-                }
-            }
-            "checkout.session.expired" => {
-                let released = release_ticket!(tx, ticket.id, &["pending"], TicketStatus::Expired.code(), at).await?;
-                if released {
-                    Outcome::Applied("hold released")
-                } else {
-                    Outcome::Ignored("the ticket held no seat")
-                }
-            }
-            "charge.refunded" => {
-                let full = object["refunded"].as_bool() == Some(true)
-                    || object["amount_refunded"].as_i64().is_some_and(|r| r >= ticket.price_cents);
-                if !full {
-                    Outcome::Ignored("partial refund: the ticket stays valid")
-                } else {
-                    let released =
-                        release_ticket!(tx, ticket.id, &["confirmed", "pending"], TicketStatus::Refunded.code(), at)
-                            .await?;
-                    if released {
-                        enqueue_mail!(&mut *tx, &mail::refund(&public_url, &ticket)).await?;
-                        Outcome::Applied("refunded")
-                    } else {
-                        Outcome::Ignored("the ticket was not live")
-                    }
-                }
-            }
-            _ => Outcome::Ignored("not an event this site uses"),
-        };
-        sqlx::query("update stripe_events set outcome = $1 where id = $2")
-            .bind(format!("{outcome:?}"))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(outcome)
-    })
+        _ => Err("not an event this site uses"),
+    }
 }
 
-/// Records an event that changes nothing, so a repeat is recognised too.
-async fn record(state: &AppState, id: &str, kind: &str, outcome: Outcome) -> Result<Outcome, crate::error::AppError> {
-    let fresh = db_run!(&state.db, |pool| {
+async fn apply(state: &AppState, id: &str, kind: &str, object: &Value) -> Result<Outcome, AppError> {
+    let event = match translate(kind, object) {
+        Ok(event) => event,
+        Err(why) => return record(&state.db, id, kind, Outcome::Ignored(why)).await,
+    };
+    let public_url = state.settings.public_url.clone();
+    // Everything the change needs that is not in the transaction is read before it starts.
+    let prepared = match payment_events::prepare(&state.db, &public_url, &event).await? {
+        Ok(prepared) => prepared,
+        // Too early: not recorded, so the redelivery is applied.
+        Err(outcome @ Outcome::TooEarly(_)) => return Ok(outcome),
+        Err(outcome) => return record(&state.db, id, kind, outcome).await,
+    };
+    let at = now();
+    let mut tx = state.db.begin_write().await?;
+    if !record_in(&mut tx, id, kind, at).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    let outcome = payment_events::apply_in(&mut tx, &public_url, &event, &prepared, at).await?;
+    tx_run!(&mut tx, |conn| sqlx::query("update stripe_events set outcome = $1 where id = $2")
+        .bind(format!("{outcome:?}"))
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Records the delivery in the transaction that applies it; false when it was recorded before.
+async fn record_in(tx: &mut Tx, id: &str, kind: &str, at: i64) -> Result<bool, sqlx::Error> {
+    let fresh = tx_run!(tx, |conn| {
         sqlx::query(
         "insert into stripe_events (id, kind, received_at, outcome) values ($1, $2, $3, $4) on conflict (id) do nothing"
     )
     .bind(id)
     .bind(kind)
-    .bind(now())
-    .bind(format!("{outcome:?}"))
-    .execute(pool)
-    .await
-    .map(|done| done.rows_affected())
+    .bind(at)
+    .bind("applying")
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+    });
+    Ok(fresh == 1)
+}
+
+/// Records an event that changes nothing, so a repeat is recognised too.
+async fn record(db: &Db, id: &str, kind: &str, outcome: Outcome) -> Result<Outcome, AppError> {
+    let fresh = db_run!(db, |pool| {
+        sqlx::query(
+            "insert into stripe_events (id, kind, received_at, outcome) values ($1, $2, $3, $4) on conflict (id) do nothing",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(now())
+        .bind(format!("{outcome:?}"))
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
     })?;
     Ok(if fresh == 0 { Outcome::Duplicate } else { outcome })
 }

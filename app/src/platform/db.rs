@@ -7,6 +7,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use crate::error::AppError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 #[derive(Clone, Debug)]
@@ -15,8 +17,11 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// Runs `$body` with `$pool` bound to the backend's pool (or anything else the arm yields).
-/// The body is compiled once per backend, so it must be generic SQL code.
+/// Runs `$body` with `$pool` bound to the backend's pool. The body is compiled once per backend,
+/// so it must be generic SQL code.
+///
+/// The second form is the sanctioned fork for the rare statement that must differ by dialect:
+/// `db_run!(db, sqlite: |pool| …, postgres: |pool| …)`. Say in a comment why it forks.
 #[macro_export]
 macro_rules! db_run {
     ($db:expr, |$pool:ident| $body:expr) => {
@@ -25,6 +30,133 @@ macro_rules! db_run {
             $crate::platform::db::Db::Postgres($pool) => $body,
         }
     };
+    ($db:expr, sqlite: |$sqlite:ident| $on_sqlite:expr, postgres: |$postgres:ident| $on_postgres:expr $(,)?) => {
+        match $db {
+            $crate::platform::db::Db::Sqlite($sqlite) => $on_sqlite,
+            $crate::platform::db::Db::Postgres($postgres) => $on_postgres,
+        }
+    };
+}
+
+/// A write transaction on either backend, as a value: helpers that must run inside the caller's
+/// transaction are plain `async fn(tx: &mut Tx, …)`, and run their statements with `tx_run!`.
+/// Dropping it without `commit` rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$conn` bound to the connection of the transaction `$tx` (a `&mut Tx`).
+/// Each statement takes `&mut *$conn`. Like `db_run!`, the body is compiled once per backend.
+#[macro_export]
+macro_rules! tx_run {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::platform::db::Tx::Sqlite(tx) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut **tx;
+                $body
+            }
+            $crate::platform::db::Tx::Postgres(tx) => {
+                let $conn: &mut sqlx::PgConnection = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// Stores an enum of the domain as its text code on both backends (the column is TEXT), so a
+/// status or role is bound as a value, never written into SQL as a string literal. The type
+/// needs `fn code(self) -> &'static str` and `fn parse(&str) -> Option<Self>` (or names its
+/// own: `stored_as_text!(Role, as_str)`).
+#[macro_export]
+macro_rules! stored_as_text {
+    ($type:ty) => {
+        $crate::stored_as_text!($type, code);
+    };
+    ($type:ty, $code:ident) => {
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $type
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $type
+        where
+            String: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, DB>>::encode(self.$code().to_string(), buf)
+            }
+        }
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $type
+        where
+            String: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let code = <String as sqlx::Decode<'r, DB>>::decode(value)?;
+                <$type>::parse(&code).ok_or_else(|| format!("unknown {} code `{code}`", stringify!($type)).into())
+            }
+        }
+    };
+}
+
+/// A unique (or check) constraint, named once for both backends: PostgreSQL reports the
+/// constraint's name, SQLite only the columns of a unique index (or a named check's name) in
+/// its message. `or_invalid` turns a violation into the field error a person understands.
+#[derive(Clone, Copy, Debug)]
+pub struct Constraint {
+    pub postgres: &'static str,
+    pub sqlite: &'static str,
+}
+
+impl Constraint {
+    /// Whether the database error is a violation of this constraint.
+    pub fn violated_by(&self, err: &sqlx::Error) -> bool {
+        use sqlx::error::ErrorKind;
+        match err {
+            sqlx::Error::Database(db) => {
+                db.constraint() == Some(self.postgres)
+                    || (matches!(db.kind(), ErrorKind::UniqueViolation | ErrorKind::CheckViolation)
+                        && db.message().contains(self.sqlite))
+            }
+            _ => false,
+        }
+    }
+
+    /// The statement's result, with this constraint's violation as `refusal()` and any other
+    /// database error as `Internal` (logged).
+    pub fn or_else<T>(
+        &self,
+        result: Result<T, sqlx::Error>,
+        refusal: impl FnOnce() -> AppError,
+    ) -> Result<T, AppError> {
+        match result {
+            Err(err) if self.violated_by(&err) => Err(refusal()),
+            other => Ok(other?),
+        }
+    }
+
+    /// The statement's result, with this constraint's violation as a field error.
+    pub fn or_invalid<T>(&self, result: Result<T, sqlx::Error>, field: &str, message: &str) -> Result<T, AppError> {
+        self.or_else(result, || AppError::invalid(field, message))
+    }
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at once
@@ -69,6 +201,14 @@ pub enum ConnectError {
 }
 
 impl Db {
+    /// Starts a write transaction (see `WriteTransaction` for SQLite's `BEGIN IMMEDIATE`).
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_write().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin_write().await?),
+        })
+    }
+
     /// Opens the database the URL names and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Db, ConnectError> {
         let scheme = url.split(':').next().unwrap_or_default();

@@ -26,18 +26,6 @@ pub fn internal(context: &str, err: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
-/// True when a database error is the violation of the named unique or check constraint (or,
-/// on SQLite, which names no constraint, of a unique index on the given column list).
-pub fn violates(err: &sqlx::Error, postgres_constraint: &str, sqlite_columns: &str) -> bool {
-    match err {
-        sqlx::Error::Database(db) => {
-            db.constraint() == Some(postgres_constraint)
-                || (db.is_unique_violation() && db.message().contains(sqlite_columns))
-        }
-        _ => false,
-    }
-}
-
 /// Ends a server function: on error, answers programmatic callers with the error's status.
 /// Plain form posts (which accept HTML) keep leptos' redirect back to the form, where the
 /// error is shown.

@@ -12,9 +12,10 @@ use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, Singl
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::FromRow;
 
+use super::db::Tx;
 use super::{now, Db};
-use crate::db_run;
 use crate::error::AppError;
+use crate::{db_run, tx_run};
 
 #[derive(Clone, Debug, Default)]
 pub struct OutgoingMail {
@@ -32,33 +33,32 @@ pub struct MailAttachment {
     pub body: String,
 }
 
-/// The insert behind `enqueue_mail!`: one statement, so it can run inside any transaction.
-pub const ENQUEUE_SQL: &str =
-    "insert into outbox (recipient, subject, body_text, created_at, next_attempt_at, attempts,
-                                     attachment_name, attachment_type, attachment_body)
-                               values ($1, $2, $3, $4, $4, 0, $5, $6, $7)";
-
-/// Queues an `OutgoingMail` on `$executor` (a pool, or `&mut *tx` inside a transaction of either
-/// backend); evaluates to the `sqlx` result.
-#[macro_export]
-macro_rules! enqueue_mail {
-    ($executor:expr, $mail:expr) => {{
-        let mail: &$crate::platform::mail::OutgoingMail = $mail;
-        let attachment = mail.attachment.as_ref();
-        sqlx::query($crate::platform::mail::ENQUEUE_SQL)
-            .bind(&mail.recipient)
-            .bind(&mail.subject)
-            .bind(&mail.body_text)
-            .bind($crate::platform::now())
-            .bind(attachment.map(|a| a.filename.clone()))
-            .bind(attachment.map(|a| a.content_type.clone()))
-            .bind(attachment.map(|a| a.body.clone()))
-            .execute($executor)
-    }};
+/// Queues a mail inside the caller's transaction, so it is sent if and only if the change it
+/// reports is committed.
+pub async fn enqueue_in(tx: &mut Tx, mail: &OutgoingMail) -> Result<(), sqlx::Error> {
+    let attachment = mail.attachment.as_ref();
+    tx_run!(tx, |conn| sqlx::query(
+        "insert into outbox (recipient, subject, body_text, created_at, next_attempt_at, attempts,
+                             attachment_name, attachment_type, attachment_body)
+         values ($1, $2, $3, $4, $4, 0, $5, $6, $7)"
+    )
+    .bind(&mail.recipient)
+    .bind(&mail.subject)
+    .bind(&mail.body_text)
+    .bind(now())
+    .bind(attachment.map(|a| a.filename.clone()))
+    .bind(attachment.map(|a| a.content_type.clone()))
+    .bind(attachment.map(|a| a.body.clone()))
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))
 }
 
+/// Queues a mail on its own.
 pub async fn enqueue(db: &Db, mail: &OutgoingMail) -> Result<(), AppError> {
-    db_run!(db, |pool| enqueue_mail!(pool, mail).await.map(|done| done.rows_affected()))?;
+    let mut tx = db.begin_write().await?;
+    enqueue_in(&mut tx, mail).await?;
+    tx.commit().await?;
     tracing::info!(subject = %mail.subject, "mail queued");
     Ok(())
 }

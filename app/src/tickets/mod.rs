@@ -8,6 +8,8 @@ pub mod demo;
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod payment_events;
 // Server functions take one argument per field of their form (plain form posts need that).
 #[allow(clippy::too_many_arguments)]
 mod organiser;

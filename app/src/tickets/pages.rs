@@ -9,13 +9,14 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
-use super::rules::{Eligibility, OrganisationType, TicketStatus};
+use super::rules::{Eligibility, OrganisationType, ProfileForm, TicketStatus};
 use super::{
     load_registration_review, load_registration_start, load_ticket, my_tickets, ticket_offers, CancelTicket,
-    ConfirmRegistration, PrepareRegistration, TicketOffer,
+    ConfirmRegistration, PrepareRegistration, RegistrationStart, TicketOffer,
 };
 use crate::await_view;
 use crate::components::{action_error, field_message, CsrfField, Field, FormAlert};
+use crate::error::AppError;
 use crate::events::Theme;
 
 /// The ticket types on an event's page, with the way to register.
@@ -74,8 +75,6 @@ pub fn RegisterPage() -> impl IntoView {
         move || (params.read().get("slug").unwrap_or_default(), query.read().get("voucher")),
         |(slug, voucher)| load_registration_start(slug, voucher),
     );
-    let error = action_error(prepare);
-    let field = move |name: &'static str| field_message(error, name);
     await_view!(start, |start| {
         let slug = start.slug.clone();
         let here = format!("/events/{slug}/register");
@@ -98,106 +97,7 @@ pub fn RegisterPage() -> impl IntoView {
             }
             .into_any()
         } else {
-            let form = start.form.clone();
-            let chosen = start.chosen;
-            let themes: Vec<String> = form.themes.split(',').map(str::to_string).collect();
-            let clusters = start.clusters.clone();
-            let cluster = form.cluster.clone();
-            let org_type = form.organisation_type.clone();
-            view! {
-                <form method="get" action=here.clone() class="voucher-form">
-                    <div class="field">
-                        <label for="field-voucher-code">"Voucher, invitation or membership code"</label>
-                        <div class="field-row">
-                            <input id="field-voucher-code" name="voucher" value=start.voucher.clone() autocomplete="off" />
-                            <button type="submit" class="secondary">"Apply code"</button>
-                        </div>
-                        {move || field("voucher").get().map(|e| view! { <p class="field-error">{e}</p> })}
-                    </div>
-                </form>
-                <ActionForm action=prepare attr:class="stacked registration" attr:novalidate=true>
-                    <CsrfField />
-                    <input type="hidden" name="slug" value=slug.clone() />
-                    <input type="hidden" name="voucher" value=start.voucher.clone() />
-                    <FormAlert error fields=&["ticket_type", "attendee_name", "organisation", "organisation_type", "cluster", "country", "job_role", "themes", "offers", "seeks", "terms_consent", "voucher"] />
-                    <fieldset class="ticket-choice">
-                        <legend>"Ticket"</legend>
-                        {start.offers.clone().into_iter().map(|o| {
-                            let id = format!("ticket-{}", o.id);
-                            view! {
-                                <div class="choice" class:unavailable=!o.available>
-                                    <input type="radio" id=id.clone() name="ticket_type" value=o.id.to_string()
-                                        disabled=!o.available checked=chosen == Some(o.id) || (chosen.is_none() && o.available && o.price_cents == 0) />
-                                    <label for=id>
-                                        <strong>{o.name}</strong> " " <span class="price">{o.price}</span>
-                                        {o.note.map(|n| view! { <span class="offer-note">{format!(" · {n}")}</span> })}
-                                    </label>
-                                </div>
-                            }
-                        }).collect_view()}
-                        {move || field("ticket_type").get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                    </fieldset>
-                    <p class="hint">{format!("Your ticket and its mails go to {}.", start.email.clone().unwrap_or_default())}</p>
-                    <Field label="Name on the badge" name="attendee_name" autocomplete="name" value=form.attendee_name.clone() error=field("attendee_name") />
-                    <Field label="Organisation" name="organisation" autocomplete="organization" value=form.organisation.clone() error=field("organisation") />
-                    <div class="field">
-                        <label for="field-organisation_type">"Kind of organisation"</label>
-                        <select id="field-organisation_type" name="organisation_type" required=true>
-                            <option value="">"Choose…"</option>
-                            {OrganisationType::ALL.into_iter().map(|t| view! {
-                                <option value=t.code() selected=org_type == t.code()>{t.label()}</option>
-                            }).collect_view()}
-                        </select>
-                        {move || field("organisation_type").get().map(|e| view! { <p class="field-error">{e}</p> })}
-                    </div>
-                    <div class="field">
-                        <label for="field-cluster">"Your cluster"</label>
-                        <select id="field-cluster" name="cluster">
-                            <option value="none">"None of these"</option>
-                            {clusters.into_iter().map(|(code, name)| view! {
-                                <option value=code.clone() selected=cluster == code>{name}</option>
-                            }).collect_view()}
-                        </select>
-                        {move || field("cluster").get().map(|e| view! { <p class="field-error">{e}</p> })}
-                    </div>
-                    <Field label="Country" name="country" autocomplete="country-name" value=form.country.clone() error=field("country") />
-                    <Field label="Your role" name="job_role" autocomplete="organization-title" value=form.job_role.clone() error=field("job_role") />
-                    <fieldset class="themes">
-                        <legend>"Themes of interest"</legend>
-                        {Theme::ALL.into_iter().map(|t| {
-                            let name = format!("theme_{}", t.code().replace('-', "_"));
-                            let id = format!("field-{name}");
-                            view! {
-                                <div class="choice">
-                                    <input type="checkbox" id=id.clone() name=name value="on" checked=themes.iter().any(|c| c == t.code()) />
-                                    <label for=id>{t.label()}</label>
-                                </div>
-                            }
-                        }).collect_view()}
-                    </fieldset>
-                    <div class="field">
-                        <label for="field-offers">"What you offer (for B2B matchmaking)"</label>
-                        <textarea id="field-offers" name="offers" rows="3">{form.offers.clone()}</textarea>
-                        {move || field("offers").get().map(|e| view! { <p class="field-error">{e}</p> })}
-                    </div>
-                    <div class="field">
-                        <label for="field-seeks">"What you are looking for"</label>
-                        <textarea id="field-seeks" name="seeks" rows="3">{form.seeks.clone()}</textarea>
-                        {move || field("seeks").get().map(|e| view! { <p class="field-error">{e}</p> })}
-                    </div>
-                    <div class="choice">
-                        <input type="checkbox" id="field-directory_consent" name="directory_consent" value="on" checked=form.directory_consent />
-                        <label for="field-directory_consent">"List me in the event's participant directory, so that others can ask me for B2B meetings."</label>
-                    </div>
-                    <div class="choice" class:has-error=move || field("terms_consent").get().is_some()>
-                        <input type="checkbox" id="field-terms_consent" name="terms_consent" value="on" checked=form.terms_consent />
-                        <label for="field-terms_consent">"I accept the terms of participation and the processing of my registration data by the organising clusters."</label>
-                        {move || field("terms_consent").get().map(|e| view! { <p class="field-error">{e}</p> })}
-                    </div>
-                    <button type="submit">"Review my registration"</button>
-                </ActionForm>
-            }
-            .into_any()
+            view! { <RegistrationForm start=start.clone() prepare /> }.into_any()
         };
         view! {
             <Title text=format!("Register: {}", start.title) />
@@ -208,6 +108,124 @@ pub fn RegisterPage() -> impl IntoView {
             </section>
         }
     })
+}
+
+/// The registration form: a code to apply, the ticket, and the attendee profile.
+#[component]
+fn RegistrationForm(start: RegistrationStart, prepare: ServerAction<PrepareRegistration>) -> impl IntoView {
+    let error = action_error(prepare);
+    let field = move |name: &'static str| field_message(error, name);
+    let slug = start.slug.clone();
+    let here = format!("/events/{slug}/register");
+    let form = start.form.clone();
+    let chosen = start.chosen;
+    let clusters = start.clusters.clone();
+    view! {
+        <form method="get" action=here.clone() class="voucher-form">
+            <div class="field">
+                <label for="field-voucher-code">"Voucher, invitation or membership code"</label>
+                <div class="field-row">
+                    <input id="field-voucher-code" name="voucher" value=start.voucher.clone() autocomplete="off" />
+                    <button type="submit" class="secondary">"Apply code"</button>
+                </div>
+                {move || field("voucher").get().map(|e| view! { <p class="field-error">{e}</p> })}
+            </div>
+        </form>
+        <ActionForm action=prepare attr:class="stacked registration" attr:novalidate=true>
+            <CsrfField />
+            <input type="hidden" name="slug" value=slug.clone() />
+            <input type="hidden" name="voucher" value=start.voucher.clone() />
+            <FormAlert error fields=&["ticket_type", "attendee_name", "organisation", "organisation_type", "cluster", "country", "job_role", "themes", "offers", "seeks", "terms_consent", "voucher"] />
+            <fieldset class="ticket-choice">
+                <legend>"Ticket"</legend>
+                {start.offers.clone().into_iter().map(|o| {
+                    let id = format!("ticket-{}", o.id);
+                    view! {
+                        <div class="choice" class:unavailable=!o.available>
+                            <input type="radio" id=id.clone() name="ticket_type" value=o.id.to_string()
+                                disabled=!o.available checked=chosen == Some(o.id) || (chosen.is_none() && o.available && o.price_cents == 0) />
+                            <label for=id>
+                                <strong>{o.name}</strong> " " <span class="price">{o.price}</span>
+                                {o.note.map(|n| view! { <span class="offer-note">{format!(" · {n}")}</span> })}
+                            </label>
+                        </div>
+                    }
+                }).collect_view()}
+                {move || field("ticket_type").get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </fieldset>
+            <p class="hint">{format!("Your ticket and its mails go to {}.", start.email.clone().unwrap_or_default())}</p>
+            <Field label="Name on the badge" name="attendee_name" autocomplete="name" value=form.attendee_name.clone() error=field("attendee_name") />
+            <Field label="Organisation" name="organisation" autocomplete="organization" value=form.organisation.clone() error=field("organisation") />
+            <ProfileFields form=form.clone() clusters error />
+            <button type="submit">"Review my registration"</button>
+        </ActionForm>
+    }
+}
+
+/// The attendee profile of a registration: who they are, their cluster, what they offer and seek,
+/// and their consents.
+#[component]
+fn ProfileFields(form: ProfileForm, clusters: Vec<(String, String)>, error: Signal<Option<AppError>>) -> impl IntoView {
+    let field = move |name: &'static str| field_message(error, name);
+    let themes: Vec<String> = form.themes.split(',').map(str::to_string).collect();
+    let cluster = form.cluster.clone();
+    let org_type = form.organisation_type.clone();
+    view! {
+        <div class="field">
+            <label for="field-organisation_type">"Kind of organisation"</label>
+            <select id="field-organisation_type" name="organisation_type" required=true>
+                <option value="">"Choose…"</option>
+                {OrganisationType::ALL.into_iter().map(|t| view! {
+                    <option value=t.code() selected=org_type == t.code()>{t.label()}</option>
+                }).collect_view()}
+            </select>
+            {move || field("organisation_type").get().map(|e| view! { <p class="field-error">{e}</p> })}
+        </div>
+        <div class="field">
+            <label for="field-cluster">"Your cluster"</label>
+            <select id="field-cluster" name="cluster">
+                <option value="none">"None of these"</option>
+                {clusters.into_iter().map(|(code, name)| view! {
+                    <option value=code.clone() selected=cluster == code>{name}</option>
+                }).collect_view()}
+            </select>
+            {move || field("cluster").get().map(|e| view! { <p class="field-error">{e}</p> })}
+        </div>
+        <Field label="Country" name="country" autocomplete="country-name" value=form.country.clone() error=field("country") />
+        <Field label="Your role" name="job_role" autocomplete="organization-title" value=form.job_role.clone() error=field("job_role") />
+        <fieldset class="themes">
+            <legend>"Themes of interest"</legend>
+            {Theme::ALL.into_iter().map(|t| {
+                let name = format!("theme_{}", t.code().replace('-', "_"));
+                let id = format!("field-{name}");
+                view! {
+                    <div class="choice">
+                        <input type="checkbox" id=id.clone() name=name value="on" checked=themes.iter().any(|c| c == t.code()) />
+                        <label for=id>{t.label()}</label>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+        <div class="field">
+            <label for="field-offers">"What you offer (for B2B matchmaking)"</label>
+            <textarea id="field-offers" name="offers" rows="3">{form.offers.clone()}</textarea>
+            {move || field("offers").get().map(|e| view! { <p class="field-error">{e}</p> })}
+        </div>
+        <div class="field">
+            <label for="field-seeks">"What you are looking for"</label>
+            <textarea id="field-seeks" name="seeks" rows="3">{form.seeks.clone()}</textarea>
+            {move || field("seeks").get().map(|e| view! { <p class="field-error">{e}</p> })}
+        </div>
+        <div class="choice">
+            <input type="checkbox" id="field-directory_consent" name="directory_consent" value="on" checked=form.directory_consent />
+            <label for="field-directory_consent">"List me in the event's participant directory, so that others can ask me for B2B meetings."</label>
+        </div>
+        <div class="choice" class:has-error=move || field("terms_consent").get().is_some()>
+            <input type="checkbox" id="field-terms_consent" name="terms_consent" value="on" checked=form.terms_consent />
+            <label for="field-terms_consent">"I accept the terms of participation and the processing of my registration data by the organising clusters."</label>
+            {move || field("terms_consent").get().map(|e| view! { <p class="field-error">{e}</p> })}
+        </div>
+    }
 }
 
 /// `/events/{slug}/register/review`: check everything, then confirm (and pay).

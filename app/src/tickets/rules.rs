@@ -413,6 +413,18 @@ pub fn normalise_code(code: &str) -> String {
     code.trim().to_uppercase()
 }
 
+// Stored as their text codes (see `platform::db::stored_as_text`).
+#[cfg(feature = "ssr")]
+crate::stored_as_text!(OrganisationType);
+#[cfg(feature = "ssr")]
+crate::stored_as_text!(Visibility);
+#[cfg(feature = "ssr")]
+crate::stored_as_text!(Eligibility);
+#[cfg(feature = "ssr")]
+crate::stored_as_text!(VoucherEffect);
+#[cfg(feature = "ssr")]
+crate::stored_as_text!(TicketStatus);
+
 #[cfg(test)]
 mod tests {
     use super::*;

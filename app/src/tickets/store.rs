@@ -10,11 +10,26 @@ use super::rules::{
     self, AttendeeProfile, Eligibility, TicketStatus, TicketTypeFacts, Visibility, VoucherEffect, VoucherFacts,
 };
 use crate::error::AppError;
-use crate::platform::db::WriteTransaction;
-use crate::platform::error::{internal, violates};
+use crate::platform::db::Constraint;
+use crate::platform::db::Tx;
+use crate::platform::error::internal;
+use crate::platform::mail::enqueue_in;
 use crate::platform::mail::OutgoingMail;
 use crate::platform::{now, Db};
-use crate::{db_run, enqueue_mail};
+use crate::{db_run, tx_run};
+
+/// One live (held or confirmed) ticket per person per event: a partial unique index.
+pub const ONE_LIVE_TICKET_PER_PERSON: Constraint =
+    Constraint { postgres: "tickets_one_per_person", sqlite: "tickets.event_id, tickets.user_id" };
+/// One ticket type of a name per event.
+const TICKET_TYPE_NAME: Constraint =
+    Constraint { postgres: "ticket_types_event_name_key", sqlite: "ticket_types.event_id, ticket_types.name" };
+/// Never more seats taken than the capacity, nor fewer than none.
+const SEATS_WITHIN_CAPACITY: Constraint =
+    Constraint { postgres: "ticket_types_seats_check", sqlite: "ticket_types_seats_check" };
+/// One voucher of a code per event.
+const VOUCHER_CODE: Constraint =
+    Constraint { postgres: "vouchers_event_code_key", sqlite: "vouchers.event_id, vouchers.code" };
 
 #[derive(Clone, Debug, FromRow)]
 pub struct TicketTypeRow {
@@ -192,14 +207,14 @@ pub struct Registered {
 pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppError> {
     let at = now();
     let profile = &r.draft.profile;
-    db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
+    let mut tx = db.begin_write().await?;
+    let (ticket_id, price, currency, status) = tx_run!(&mut tx, |conn| {
         let ticket_type: Option<TicketTypeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "select {TICKET_TYPE_COLUMNS} from ticket_types where id = $1 and event_id = $2"
         )))
         .bind(r.draft.ticket_type_id)
         .bind(r.event_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?;
         let ticket_type = ticket_type.ok_or_else(|| AppError::invalid("ticket_type", "Choose one of the tickets."))?;
         let voucher: Option<VoucherRow> = match &r.draft.voucher_code {
@@ -208,7 +223,7 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
                     sqlx::query_as(sqlx::AssertSqlSafe(format!("{VOUCHER_COLUMNS} where event_id = $1 and code = $2")))
                         .bind(r.event_id)
                         .bind(rules::normalise_code(code))
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut *conn)
                         .await?;
                 Some(found.ok_or_else(|| AppError::invalid("voucher", "This code is not known for this event."))?)
             }
@@ -220,7 +235,7 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
             "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity",
         )
         .bind(ticket_type.id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
         if seated == 0 {
@@ -230,7 +245,7 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
             let used =
                 sqlx::query("update vouchers set times_used = times_used + 1 where id = $1 and times_used < max_uses")
                     .bind(v.id)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?
                     .rows_affected();
             if used == 0 {
@@ -250,7 +265,7 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         .bind(ticket_type.id)
         .bind(r.user_id)
         .bind(voucher.as_ref().map(|v| v.id))
-        .bind(status.code())
+        .bind(status)
         .bind(price)
         .bind(&ticket_type.currency)
         .bind(&profile.attendee_name)
@@ -266,27 +281,23 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         .bind(profile.directory_consent)
         .bind(at)
         .bind((status == TicketStatus::Confirmed).then_some(at))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await;
-        let ticket_id = match inserted {
-            Ok(id) => id,
-            Err(err) if violates(&err, "tickets_one_per_person", "tickets.event_id, tickets.user_id") => {
-                return Err(rules::already_registered())
-            }
-            Err(err) => return Err(err.into()),
-        };
-        if status == TicketStatus::Confirmed {
-            let row = crate::ticket_in_tx!(&mut *tx, ticket_id).await?;
-            enqueue_mail!(&mut *tx, &(r.confirmation)(&row)).await?;
-        }
-        sqlx::query("delete from registration_drafts where user_id = $1 and event_id = $2")
-            .bind(r.user_id)
-            .bind(r.event_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Registered { ticket_id, price_cents: price, currency: ticket_type.currency, status })
-    })
+        let ticket_id = ONE_LIVE_TICKET_PER_PERSON.or_else(inserted, rules::already_registered)?;
+        Ok::<_, AppError>((ticket_id, price, ticket_type.currency, status))
+    })?;
+    if status == TicketStatus::Confirmed {
+        let row = ticket_in(&mut tx, ticket_id).await?;
+        enqueue_in(&mut tx, &(r.confirmation)(&row)).await?;
+    }
+    tx_run!(&mut tx, |conn| sqlx::query("delete from registration_drafts where user_id = $1 and event_id = $2")
+        .bind(r.user_id)
+        .bind(r.event_id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))?;
+    tx.commit().await?;
+    Ok(Registered { ticket_id, price_cents: price, currency, status })
 }
 
 /// Records the open Checkout Session of a held ticket.
@@ -299,12 +310,13 @@ pub async fn attach_checkout(
 ) -> Result<(), AppError> {
     db_run!(db, |pool| sqlx::query(
         "update tickets set checkout_session_id = $1, checkout_url = $2, hold_expires_at = $3
-          where id = $4 and status = 'pending'"
+          where id = $4 and status = $5"
     )
     .bind(session_id)
     .bind(url)
     .bind(expires_at)
     .bind(ticket_id)
+    .bind(TicketStatus::Pending)
     .execute(pool)
     .await
     .map(|done| done.rows_affected()))?;
@@ -314,60 +326,60 @@ pub async fn attach_checkout(
 /// Ends a live ticket (held or confirmed) and gives its seat and voucher use back, inside the
 /// caller's transaction. Returns false when the ticket was not in one of `from` any more, so a
 /// repeated or late request changes nothing.
-#[macro_export]
-macro_rules! release_ticket {
-    ($tx:expr, $ticket_id:expr, $from:expr, $to:expr, $at:expr) => {
-        async {
-            let from: &[&str] = $from;
-            let sql = format!(
-                "update tickets set status = $1, cancelled_at = $2 where id = $3 and status in ({}) returning ticket_type_id, voucher_id",
-                from.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
-            );
-            let released: Option<(i64, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind($to)
-                .bind($at)
-                .bind($ticket_id)
-                .fetch_optional(&mut *$tx)
-                .await?;
-            let Some((ticket_type_id, voucher_id)) = released else { return Ok::<bool, sqlx::Error>(false) };
-            sqlx::query("update ticket_types set seats_taken = seats_taken - 1 where id = $1")
-                .bind(ticket_type_id)
-                .execute(&mut *$tx)
-                .await?;
-            if let Some(voucher_id) = voucher_id {
-                sqlx::query("update vouchers set times_used = times_used - 1 where id = $1 and times_used > 0")
-                    .bind(voucher_id)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-            Ok(true)
+pub async fn release(
+    tx: &mut Tx,
+    ticket_id: i64,
+    from: &[TicketStatus],
+    to: TicketStatus,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    // One placeholder per status the ticket may be leaving ($4, $5, …).
+    let placeholders: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "update tickets set status = $1, cancelled_at = $2 where id = $3 and status in ({})
+         returning ticket_type_id, voucher_id",
+        placeholders.join(", ")
+    );
+    tx_run!(tx, |conn| {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(to).bind(at).bind(ticket_id);
+        for status in from {
+            query = query.bind(*status);
         }
-    };
+        let released: Option<(i64, Option<i64>)> = query.fetch_optional(&mut *conn).await?;
+        let Some((ticket_type_id, voucher_id)) = released else { return Ok(false) };
+        sqlx::query("update ticket_types set seats_taken = seats_taken - 1 where id = $1")
+            .bind(ticket_type_id)
+            .execute(&mut *conn)
+            .await?;
+        if let Some(voucher_id) = voucher_id {
+            sqlx::query("update vouchers set times_used = times_used - 1 where id = $1 and times_used > 0")
+                .bind(voucher_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(true)
+    })
 }
 
 /// Gives a held seat back when its checkout could not even be started.
 pub async fn abandon_hold(db: &Db, ticket_id: i64) -> Result<(), AppError> {
     let at = now();
-    db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        release_ticket!(tx, ticket_id, &["pending"], TicketStatus::Expired.code(), at).await?;
-        tx.commit().await?;
-        Ok::<(), AppError>(())
-    })
+    let mut tx = db.begin_write().await?;
+    release(&mut tx, ticket_id, &[TicketStatus::Pending], TicketStatus::Expired, at).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The holder cancels a confirmed free ticket; the cancellation mail is queued with it.
 pub async fn cancel(db: &Db, ticket_id: i64, mail: &OutgoingMail) -> Result<bool, AppError> {
     let at = now();
-    db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let done = release_ticket!(tx, ticket_id, &["confirmed"], TicketStatus::Cancelled.code(), at).await?;
-        if done {
-            enqueue_mail!(&mut *tx, mail).await?;
-        }
-        tx.commit().await?;
-        Ok::<bool, AppError>(done)
-    })
+    let mut tx = db.begin_write().await?;
+    let done = release(&mut tx, ticket_id, &[TicketStatus::Confirmed], TicketStatus::Cancelled, at).await?;
+    if done {
+        enqueue_in(&mut tx, mail).await?;
+    }
+    tx.commit().await?;
+    Ok(done)
 }
 
 pub async fn mark_refund_requested(db: &Db, ticket_id: i64) -> Result<(), AppError> {
@@ -449,17 +461,12 @@ pub const TICKET_SELECT: &str = "select t.id, t.event_id, e.slug as event_slug, 
        left join clusters c on c.id = t.cluster_id
        left join vouchers v on v.id = t.voucher_id";
 
-/// Reads one ticket on `$executor` (a pool or `&mut *tx`); evaluates to the `sqlx` result.
-#[macro_export]
-macro_rules! ticket_in_tx {
-    ($executor:expr, $id:expr) => {
-        sqlx::query_as::<_, $crate::tickets::store::TicketRow>(sqlx::AssertSqlSafe(format!(
-            "{} where t.id = $1",
-            $crate::tickets::store::TICKET_SELECT
-        )))
-        .bind($id)
-        .fetch_one($executor)
-    };
+/// Reads one ticket inside the caller's transaction (it sees the transaction's own changes).
+pub async fn ticket_in(tx: &mut Tx, ticket_id: i64) -> Result<TicketRow, sqlx::Error> {
+    tx_run!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(format!("{TICKET_SELECT} where t.id = $1")))
+        .bind(ticket_id)
+        .fetch_one(&mut *conn)
+        .await)
 }
 
 pub async fn ticket(db: &Db, ticket_id: i64) -> Result<TicketRow, AppError> {
@@ -474,10 +481,12 @@ pub async fn ticket(db: &Db, ticket_id: i64) -> Result<TicketRow, AppError> {
 /// The person's live ticket for an event, if any.
 pub async fn live_ticket_of(db: &Db, user_id: i64, event_id: i64) -> Result<Option<i64>, AppError> {
     Ok(db_run!(db, |pool| sqlx::query_scalar(
-        "select id from tickets where user_id = $1 and event_id = $2 and status in ('pending', 'confirmed')"
+        "select id from tickets where user_id = $1 and event_id = $2 and status in ($3, $4)"
     )
     .bind(user_id)
     .bind(event_id)
+    .bind(TicketStatus::Pending)
+    .bind(TicketStatus::Confirmed)
     .fetch_optional(pool)
     .await)?)
 }
@@ -517,11 +526,12 @@ pub async fn registrations(
 pub async fn confirmed_counts(db: &Db, event_id: i64) -> Result<Vec<(i64, i64)>, AppError> {
     Ok(db_run!(db, |pool| {
         sqlx::query_as(
-        "select ticket_type_id, count(*) from tickets where event_id = $1 and status = 'confirmed' group by ticket_type_id"
-    )
-    .bind(event_id)
-    .fetch_all(pool)
-    .await
+            "select ticket_type_id, count(*) from tickets where event_id = $1 and status = $2 group by ticket_type_id",
+        )
+        .bind(event_id)
+        .bind(TicketStatus::Confirmed)
+        .fetch_all(pool)
+        .await
     })?)
 }
 
@@ -584,22 +594,18 @@ pub async fn save_ticket_type(
         .fetch_optional(pool)
         .await,
     });
-    match result {
-        Ok(Some(id)) => Ok(id),
-        Ok(None) => Err(AppError::NotFound("This ticket type".into())),
-        Err(err) if violates(&err, "ticket_types_event_name_key", "ticket_types.event_id, ticket_types.name") => {
+    // Two constraints can refuse this statement; each names its own field.
+    let result = match result {
+        Err(err) if TICKET_TYPE_NAME.violated_by(&err) => {
             Err(AppError::invalid("name", "This event already has a ticket type with this name."))
         }
-        Err(err) if violates(&err, "ticket_types_seats_check", "ticket_types_seats_check") || is_check(&err) => {
-            Err(AppError::invalid("capacity", "The capacity cannot be lower than the seats already taken."))
-        }
-        Err(err) => Err(err.into()),
-    }
-}
-
-/// A check-constraint failure (SQLite names the constraint only in its message).
-fn is_check(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.message().contains("CHECK constraint failed") || db.code().as_deref() == Some("23514"))
+        other => SEATS_WITHIN_CAPACITY.or_invalid(
+            other,
+            "capacity",
+            "The capacity cannot be lower than the seats already taken.",
+        ),
+    };
+    result?.ok_or_else(|| AppError::NotFound("This ticket type".into()))
 }
 
 #[derive(Clone, Debug)]
@@ -638,11 +644,5 @@ pub async fn create_voucher(db: &Db, event_id: i64, draft: &VoucherDraft) -> Res
     .await
     .map(|done| done.rows_affected())
     });
-    match result {
-        Ok(_) => Ok(()),
-        Err(err) if violates(&err, "vouchers_event_code_key", "vouchers.event_id, vouchers.code") => {
-            Err(AppError::invalid("code", "This event already has a voucher with this code."))
-        }
-        Err(err) => Err(err.into()),
-    }
+    VOUCHER_CODE.or_invalid(result, "code", "This event already has a voucher with this code.").map(|_| ())
 }

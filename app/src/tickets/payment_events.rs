@@ -1,0 +1,215 @@
+//! What payments mean for tickets. The Stripe adapter (`payments::webhook`) verifies and
+//! translates each notification into a `PaymentEvent`; this module owns every ticket state
+//! change a payment causes (confirm a paid hold, release an ended one, refund), each
+//! conditional on the ticket's current status, so events that arrive twice or out of order
+//! cannot undo a later state. The changes run inside the adapter's transaction, which also
+//! records the notification, so each is applied exactly once.
+
+use super::mail;
+use super::rules::TicketStatus;
+use super::store::{self, release, ticket_in, TicketRow};
+use crate::error::AppError;
+use crate::platform::db::Tx;
+use crate::platform::mail::enqueue_in;
+use crate::platform::Db;
+use crate::{db_run, tx_run};
+
+/// A payment notification in the platform's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentEvent {
+    /// The Checkout Session of a held ticket reports payment (or that none is needed).
+    CheckoutPaid { ticket_id: i64, session_id: Option<String>, payment_intent: Option<String>, amount: Option<i64> },
+    /// The session completed, but a delayed payment method has not paid yet.
+    CheckoutAwaitingPayment { ticket_id: i64 },
+    /// The session expired unpaid: the hold ends and the seat goes back on sale.
+    CheckoutExpired { ticket_id: i64 },
+    /// A charge was refunded: `amount_refunded` so far, `in_full` when the provider says the
+    /// whole charge came back.
+    Refunded { payment_intent: String, amount_refunded: Option<i64>, in_full: bool },
+}
+
+/// What became of one notification (recorded with it, and logged).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied(&'static str),
+    Duplicate,
+    Ignored(&'static str),
+    /// Not applicable yet; the payment provider retries later.
+    TooEarly(&'static str),
+}
+
+/// What applying an event needs that is read before its transaction starts: the ticket, and
+/// the event's calendar file for a confirmation mail.
+pub struct Prepared {
+    ticket: TicketRow,
+    event_ics: String,
+}
+
+/// Finds the ticket an event is about. `Err(outcome)` when there is nothing to apply it to.
+pub async fn prepare(db: &Db, public_url: &str, event: &PaymentEvent) -> Result<Result<Prepared, Outcome>, AppError> {
+    let ticket_id = match event {
+        PaymentEvent::CheckoutPaid { ticket_id, .. }
+        | PaymentEvent::CheckoutAwaitingPayment { ticket_id }
+        | PaymentEvent::CheckoutExpired { ticket_id } => *ticket_id,
+        PaymentEvent::Refunded { payment_intent, .. } => {
+            let found: Option<i64> =
+                db_run!(db, |pool| sqlx::query_scalar("select id from tickets where payment_intent_id = $1")
+                    .bind(payment_intent)
+                    .fetch_optional(pool)
+                    .await)?;
+            match found {
+                Some(id) => id,
+                // The payment's confirmation may not have arrived yet.
+                None => return Ok(Err(Outcome::TooEarly("no ticket is paid by this payment (yet)"))),
+            }
+        }
+    };
+    let Ok(ticket) = store::ticket(db, ticket_id).await else {
+        return Ok(Err(Outcome::Ignored("unknown ticket")));
+    };
+    let event_ics = match event {
+        PaymentEvent::CheckoutPaid { .. } => {
+            crate::calendar::files::event_ics(db, public_url, &ticket.event_slug).await?
+        }
+        _ => String::new(),
+    };
+    Ok(Ok(Prepared { ticket, event_ics }))
+}
+
+/// Applies the event to its ticket inside the caller's transaction.
+pub async fn apply_in(
+    tx: &mut Tx,
+    public_url: &str,
+    event: &PaymentEvent,
+    prepared: &Prepared,
+    at: i64,
+) -> Result<Outcome, sqlx::Error> {
+    let ticket = &prepared.ticket;
+    match event {
+        PaymentEvent::CheckoutAwaitingPayment { .. } => Ok(Outcome::Ignored("completed but not paid yet")),
+        PaymentEvent::CheckoutPaid { amount: Some(amount), .. } if *amount != ticket.price_cents => {
+            tracing::error!(ticket = ticket.id, amount, expected = ticket.price_cents, "paid amount differs");
+            Ok(Outcome::Ignored("the amount paid differs from the ticket's price"))
+        }
+        PaymentEvent::CheckoutPaid { session_id, payment_intent, .. } => {
+            let outcome = confirm_paid(tx, ticket, session_id.as_deref(), payment_intent.as_deref(), at).await?;
+            if matches!(outcome, Outcome::Applied(_)) {
+                let row = ticket_in(tx, ticket.id).await?;
+                enqueue_in(tx, &mail::confirmation(public_url, &row, &prepared.event_ics)).await?;
+            }
+            Ok(outcome)
+        }
+        PaymentEvent::CheckoutExpired { .. } => {
+            Ok(if release(tx, ticket.id, &[TicketStatus::Pending], TicketStatus::Expired, at).await? {
+                Outcome::Applied("hold released")
+            } else {
+                Outcome::Ignored("the ticket held no seat")
+            })
+        }
+        PaymentEvent::Refunded { amount_refunded, in_full, .. }
+            if !*in_full && !amount_refunded.is_some_and(|r| r >= ticket.price_cents) =>
+        {
+            Ok(Outcome::Ignored("partial refund: the ticket stays valid"))
+        }
+        PaymentEvent::Refunded { .. } => {
+            let live = [TicketStatus::Confirmed, TicketStatus::Pending];
+            if release(tx, ticket.id, &live, TicketStatus::Refunded, at).await? {
+                enqueue_in(tx, &mail::refund(public_url, ticket)).await?;
+                Ok(Outcome::Applied("refunded"))
+            } else {
+                Ok(Outcome::Ignored("the ticket was not live"))
+            }
+        }
+    }
+}
+
+/// Confirms a held ticket whose payment arrived; a payment that arrives after the hold ended
+/// takes a seat again if one is free and the person holds no other live ticket for the event.
+async fn confirm_paid(
+    tx: &mut Tx,
+    ticket: &TicketRow,
+    session_id: Option<&str>,
+    intent: Option<&str>,
+    at: i64,
+) -> Result<Outcome, sqlx::Error> {
+    let confirmed = tx_run!(tx, |conn| sqlx::query(
+        "update tickets set status = $1, confirmed_at = $2,
+                payment_intent_id = coalesce($3, payment_intent_id),
+                checkout_session_id = coalesce(checkout_session_id, $4)
+          where id = $5 and status = $6",
+    )
+    .bind(TicketStatus::Confirmed)
+    .bind(at)
+    .bind(intent)
+    .bind(session_id)
+    .bind(ticket.id)
+    .bind(TicketStatus::Pending)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected());
+    if confirmed == 1 {
+        return Ok(Outcome::Applied("confirmed"));
+    }
+    // Paid after the hold was released. The person may hold another live ticket for the event by
+    // now (one per person, a unique index): reviving this one would violate it, and on
+    // PostgreSQL a failed statement aborts the whole transaction. So ask first.
+    let (status, other_live): (TicketStatus, i64) = tx_run!(tx, |conn| sqlx::query_as(
+        "select t.status, (select count(*) from tickets o
+                            where o.user_id = t.user_id and o.event_id = t.event_id and o.id <> t.id
+                              and o.status in ($2, $3))
+           from tickets t where t.id = $1",
+    )
+    .bind(ticket.id)
+    .bind(TicketStatus::Pending)
+    .bind(TicketStatus::Confirmed)
+    .fetch_one(&mut *conn)
+    .await?);
+    if status != TicketStatus::Expired {
+        return Ok(Outcome::Ignored("the ticket was not awaiting payment"));
+    }
+    if other_live > 0 {
+        tracing::error!(ticket = ticket.id, "paid after the hold expired; a newer ticket exists: refund it");
+        return Ok(Outcome::Ignored("paid after expiry while another ticket is live: needs a refund"));
+    }
+    // The ticket first (conditional on its status), then a seat if one is free; without a seat
+    // the ticket goes back to expired, keeping the payment's id for the refund.
+    let revived = tx_run!(tx, |conn| {
+        let revived = sqlx::query(
+            "update tickets set status = $1, confirmed_at = $2, payment_intent_id = $3 where id = $4 and status = $5",
+        )
+        .bind(TicketStatus::Confirmed)
+        .bind(at)
+        .bind(intent)
+        .bind(ticket.id)
+        .bind(TicketStatus::Expired)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        // (No early `return` in here: it would leave the whole function.)
+        let seated = if revived == 0 {
+            0
+        } else {
+            sqlx::query(
+                "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity",
+            )
+            .bind(ticket.ticket_type_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        };
+        if revived == 1 && seated == 0 {
+            sqlx::query("update tickets set status = $1, confirmed_at = null where id = $2")
+                .bind(TicketStatus::Expired)
+                .bind(ticket.id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok::<bool, sqlx::Error>(seated == 1)
+    })?;
+    Ok(if revived {
+        Outcome::Applied("confirmed after its hold had expired")
+    } else {
+        tracing::error!(ticket = ticket.id, "paid after the hold expired and no seat is left: refund it");
+        Outcome::Ignored("paid after expiry without a seat: needs a refund")
+    })
+}
