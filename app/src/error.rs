@@ -23,6 +23,9 @@ pub enum AppError {
     TooManyAttempts,
     #[error("This form has expired. Reload the page and send it again.")]
     FormExpired,
+    /// The server is at capacity for this kind of work; nothing was done.
+    #[error("The server is busy. Please try again in a moment.")]
+    Busy,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     /// The request never reached the server function, or its answer could not be read.
@@ -51,6 +54,7 @@ impl AppError {
             AppError::Forbidden | AppError::FormExpired => 403,
             AppError::NotFound(_) => 404,
             AppError::TooManyAttempts => 429,
+            AppError::Busy => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

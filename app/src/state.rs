@@ -20,6 +20,8 @@ pub struct AppState {
     pub badge_keys: Arc<crate::badges::keys::BadgeKeys>,
     /// Stripe, when configured; without it paid tickets are shown as unavailable.
     pub payments: Option<Arc<crate::payments::Payments>>,
+    /// Per-client allowances for account forms and voucher codes.
+    pub limits: Arc<crate::platform::limits::RateLimits>,
 }
 
 /// The application state inside a server function or a page rendered on the server.

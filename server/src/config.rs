@@ -21,7 +21,12 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo series (clusters, events, demo accounts); what exists already is kept.
-    SeedDemo,
+    SeedDemo {
+        /// Load it even into a database that has accounts of real people (the demo accounts
+        /// share a published password).
+        #[arg(long)]
+        force: bool,
+    },
     /// Create a partnership admin account, or make an existing account an admin.
     CreateAdmin {
         #[arg(long)]
@@ -81,6 +86,10 @@ pub struct Config {
     /// Once set, it must stay: wrapped keys cannot be read without it.
     #[arg(long, env = "BADGE_KEY_SECRET", hide_env_values = true)]
     pub badge_key_secret: Option<String>,
+    /// Start without `BADGE_KEY_SECRET` although the demo series is off (a staging server). A
+    /// production server must not: anyone who reads the database could forge badges.
+    #[arg(long, env = "EXX_ALLOW_UNWRAPPED_BADGE_KEYS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_unwrapped_badge_keys: bool,
     /// Log filter, in tracing's `RUST_LOG` syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn,tower_http=info")]
     pub log: String,
@@ -125,6 +134,7 @@ impl std::fmt::Debug for Config {
             .field("stripe_api_base", &self.stripe_api_base)
             .field("smtp", &self.smtp_url.as_ref().map(|_| "configured"))
             .field("badge_key_secret", &self.badge_key_secret.as_ref().map(|_| "configured"))
+            .field("allow_unwrapped_badge_keys", &self.allow_unwrapped_badge_keys)
             .field("mail_from", &self.mail_from)
             .finish()
     }

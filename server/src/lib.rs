@@ -22,6 +22,19 @@ pub use config::{Cli, Command, Config};
 
 /// Opens the database (applying migrations) and loads the demo series if configured.
 pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
+    if !config.demo && config.badge_key_secret.is_none() {
+        if !config.allow_unwrapped_badge_keys {
+            return Err(StartError::Settings(
+                "BADGE_KEY_SECRET is not set: the badge signing keys would be stored unwrapped, and anyone who \
+                 reads the database could forge badges. Set it (any long random string), or set \
+                 EXX_ALLOW_UNWRAPPED_BADGE_KEYS=true on a server that is not in production"
+                    .to_string(),
+            ));
+        }
+        tracing::warn!(
+            "!!! BADGE_KEY_SECRET is not set: badge signing keys are stored unwrapped. Never run production like this. !!!"
+        );
+    }
     let db = Db::connect(&config.database_url).await?;
     if config.demo && demo::seed_if_empty(&db).await.map_err(StartError::Demo)? {
         tracing::info!("the database was empty: loaded the demo series");
@@ -66,6 +79,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         agendas: Arc::default(),
         badge_keys: Arc::new(app::badges::keys::BadgeKeys::new(config.badge_key_secret.as_deref())),
         payments,
+        limits: Arc::default(),
     })
 }
 
@@ -81,6 +95,7 @@ pub fn router(state: AppState) -> Router {
     let fn_state = state.clone();
     Router::new()
         .route("/health", get(health::health))
+        .route("/favicon.ico", get(favicon))
         .merge(app::calendar::files::router())
         .merge(app::agenda::http::router())
         .merge(app::tickets::http::router())
@@ -107,7 +122,12 @@ pub fn router(state: AppState) -> Router {
             },
             shell,
         ))
+        .layer(middleware::from_fn_with_state(web::ServerFnLimit(SERVER_FN_BODY_LIMIT), web::server_fn_answers))
+        // Every route reads at most this much (axum's own default is 2 MiB); the speaker photo
+        // upload sets its own, larger limit.
+        .layer(axum::extract::DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(csrf_policy(&state), web::guard))
+        .layer(middleware::from_fn_with_state(state.settings.secure_cookies, web::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_answer))
         .with_state(state)
 }
@@ -132,6 +152,15 @@ fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
 
 fn log_answer(response: &http::Response<axum::body::Body>, latency: std::time::Duration, _span: &tracing::Span) {
     tracing::info!(status = response.status().as_u16(), ms = latency.as_secs_f64() * 1000.0, "answered");
+}
+
+/// Browsers ask for it on every first visit; it is built into the binary, so it is there even
+/// before the site's static files are.
+async fn favicon() -> impl axum::response::IntoResponse {
+    (
+        [(http::header::CONTENT_TYPE, "image/x-icon"), (http::header::CACHE_CONTROL, "public, max-age=604800")],
+        &include_bytes!("../../public/favicon.ico")[..],
+    )
 }
 
 /// The CSRF guard in front of every route. The Stripe webhook is exempt: Stripe signs it, and
@@ -169,7 +198,8 @@ pub async fn serve(config: &Config) -> Result<(), StartError> {
         .await
         .map_err(|source| StartError::Listen { addr: config.site_addr, source })?;
     tracing::info!(address = %config.site_addr, backend = db.backend_name(), "EventXchange is listening on http://{}", config.site_addr);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)?;
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)?;
     db.close().await;
     Ok(())
 }

@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
             .await
             .map(|_| println!("migrations applied"))
             .map_err(|e| e.to_string()),
-        Command::SeedDemo => seed_demo(&cli.config.database_url).await,
+        Command::SeedDemo { force } => seed_demo(&cli.config.database_url, force).await,
         Command::CreateAdmin { email, name, password } => {
             create_admin(&cli.config.database_url, &email, &name, password).await
         }
@@ -36,9 +36,9 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn seed_demo(database_url: &str) -> Result<(), String> {
+async fn seed_demo(database_url: &str, force: bool) -> Result<(), String> {
     let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
-    demo::seed(&db).await.map_err(|e| e.to_string())?;
+    demo::seed_checked(&db, force).await?;
     println!("demo series loaded (demo accounts use the password `{}`)", demo::DEMO_PASSWORD);
     Ok(())
 }

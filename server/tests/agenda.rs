@@ -426,6 +426,9 @@ async fn speaker_photos_are_checked_resized_and_served(backend: Backend) {
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["field"], "photo");
     assert!(body["error"].as_str().unwrap().contains("not a PNG, JPEG or WebP"), "{body}");
+    // A large upload (over axum's default 2 MiB) still reaches the photo check with its token.
+    let large = upload_photo(&organiser, speaker, vec![7u8; 3_000_000], &csrf, "application/json").await;
+    assert_eq!(large.status(), 422, "the CSRF guard read the token of a 3 MB form");
     assert_eq!(reqwest::get(&photo_url).await.unwrap().status(), 404, "a refused upload stores nothing");
 
     let forged = upload_photo(&organiser, speaker, png(50, 50), "not-the-token", "application/json").await;

@@ -5,6 +5,87 @@ mod common;
 
 use common::{Backend, Browser, TestServer, DEMO_PASSWORD};
 
+/// Without demo data a server needs BADGE_KEY_SECRET (or an explicit, loud exception), and
+/// `seed-demo` refuses a database with accounts of real people unless forced.
+async fn production_settings_are_checked(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let mut config = common::config_for(&app.database.url);
+    config.demo = false;
+    let refused = server::build_state(&config).await.expect_err("refused without BADGE_KEY_SECRET");
+    assert!(refused.to_string().contains("BADGE_KEY_SECRET"), "{refused}");
+    config.allow_unwrapped_badge_keys = true;
+    assert!(server::build_state(&config).await.is_ok());
+    config.allow_unwrapped_badge_keys = false;
+    config.badge_key_secret = Some("a long random secret for the badge keys".into());
+    assert!(server::build_state(&config).await.is_ok());
+
+    // The demo series alone: seeding it again is fine.
+    app::demo::seed_checked(app.db(), false).await.expect("a demo-only database");
+    app.attendee("real.person@example.org", "Real Person").await;
+    let refusal = app::demo::seed_checked(app.db(), false).await.unwrap_err();
+    assert!(refusal.contains("1 accounts that are not demo accounts"), "{refusal}");
+    app::demo::seed_checked(app.db(), true).await.expect("forced");
+}
+
+/// Two servers starting at once on an empty PostgreSQL database: neither answers before the
+/// whole demo series is there. Each checks the series the moment its start-up returns. (A
+/// SQLite file is served by one process; the servers of a shared deployment use PostgreSQL.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_starting_together_on_postgres_wait_for_the_demo_series() {
+    let Some(database) = common::TestDatabase::create(Backend::Postgres).await else { return };
+    let start = |url: String| async move {
+        let server = TestServer::start(&url).await;
+        let counts: (i64, i64, i64) = app::db_run!(server.db(), |pool| {
+            sqlx::query_as(
+            "select (select count(*) from events), (select count(*) from agenda_sessions), (select count(*) from tickets)"
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        });
+        counts
+    };
+    let (first, second) = tokio::join!(start(database.url.clone()), start(database.url.clone()));
+    assert_eq!(first, second, "both servers saw the whole series");
+    assert_eq!(first.0, 4);
+    assert_eq!(first.2, 20);
+}
+
+/// Every answer carries the security headers; a page's CSP names the nonce its inline scripts
+/// carry, and nothing else inline may run.
+async fn answers_carry_security_headers(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let response = reqwest::get(format!("{}/events/heidelberg-2027", app.base())).await.unwrap();
+    let headers = response.headers().clone();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
+    assert!(headers.get("strict-transport-security").is_none(), "no HSTS over plain http");
+    let policy = headers["content-security-policy"].to_str().unwrap().to_string();
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("'wasm-unsafe-eval'"), "{policy}");
+    assert!(!policy.contains("script-src 'self' 'unsafe-inline'"), "{policy}");
+    let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce").to_string();
+    let html = response.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every inline script carries the nonce");
+    let second = reqwest::get(format!("{}/events/heidelberg-2027", app.base())).await.unwrap();
+    assert_ne!(second.headers()["content-security-policy"].to_str().unwrap(), policy, "a fresh nonce per page");
+    let api = reqwest::get(format!("{}/health", app.base())).await.unwrap();
+    assert!(api.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+}
+
+async fn the_favicon_is_served(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let response = reqwest::get(format!("{}/favicon.ico", app.base())).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/x-icon");
+    // An ICO file: reserved 0, type 1 (icon), at least one image.
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(&bytes[..4], &[0, 0, 1, 0]);
+    assert!(bytes[4] >= 1);
+}
+
 async fn health_checks_the_database(backend: Backend) {
     let app = app_or_skip!(backend);
     let body: serde_json::Value = reqwest::get(format!("{}/health", app.base())).await.unwrap().json().await.unwrap();
@@ -180,6 +261,98 @@ async fn repeated_wrong_passwords_lock_the_address_for_a_while(backend: Backend)
     assert!(browser.sign_in("attendee.tartu@eventxchange.test", DEMO_PASSWORD).await.ok());
 }
 
+async fn recorded_failures(db: &app::platform::Db) -> i64 {
+    app::db_run!(db, |pool| sqlx::query_scalar(
+        "select count(*) from sign_in_failures where email = 'attendee@eventxchange.test'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap())
+}
+
+/// A lock-out ends: attempts refused while locked are not counted (one guess every two minutes
+/// used to keep an account locked for ever), the window passes, and a password reset clears it.
+/// One client cannot try more than its allowance of addresses either.
+async fn a_lock_out_ends_and_a_reset_clears_it(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    let address = "attendee@eventxchange.test";
+    for _ in 0..app::accounts::store::MAX_FAILED_SIGN_INS {
+        assert_eq!(browser.sign_in(address, "not the password").await.status, 422);
+    }
+    for _ in 0..3 {
+        assert_eq!(browser.sign_in(address, "still guessing").await.status, 429);
+    }
+    assert_eq!(
+        recorded_failures(app.db()).await,
+        app::accounts::store::MAX_FAILED_SIGN_INS,
+        "refused attempts are not kept"
+    );
+    // The window passes (the rows are moved back in time instead of waiting 15 minutes).
+    app::db_run!(app.db(), |pool| sqlx::query("update sign_in_failures set at = at - 16 * 60")
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .unwrap());
+    assert!(browser.sign_in(address, DEMO_PASSWORD).await.ok(), "the lock-out ended");
+    assert_eq!(recorded_failures(app.db()).await, 0, "a sign-in clears the record");
+
+    // Locked again, then a password reset: the new password works at once.
+    let other = app.browser();
+    for _ in 0..=app::accounts::store::MAX_FAILED_SIGN_INS {
+        other.sign_in(address, "not the password").await;
+    }
+    assert_eq!(other.sign_in(address, DEMO_PASSWORD).await.status, 429);
+    assert!(other.submit("request_password_reset", &[("email", address)]).await.ok());
+    let body: String = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select body_text from outbox where recipient = 'attendee@eventxchange.test' order by id desc limit 1"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    let token = body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    assert!(other.submit("reset_password", &[("token", &token), ("password", "a brand new passphrase")]).await.ok());
+    assert!(other.sign_in(address, "a brand new passphrase").await.ok(), "a reset ends the lock-out");
+
+    // One client, many addresses: its allowance of failures runs out too (the store is called
+    // directly, past the per-process limiter of the forms).
+    let client = Some("192.0.2.7");
+    for n in 0..app::accounts::store::MAX_FAILED_SIGN_INS_PER_CLIENT {
+        let refused =
+            app::accounts::store::authenticate(app.db(), &format!("probe{n}@example.org"), "guess", client).await;
+        assert!(matches!(refused, Err(app::error::AppError::Invalid { .. })), "{refused:?}");
+    }
+    let last = app::accounts::store::authenticate(app.db(), "probe.last@example.org", "guess", client).await;
+    assert_eq!(last, Err(app::error::AppError::TooManyAttempts));
+    let elsewhere =
+        app::accounts::store::authenticate(app.db(), "probe.last@example.org", "guess", Some("192.0.2.8")).await;
+    assert!(matches!(elsewhere, Err(app::error::AppError::Invalid { .. })), "another client is not affected");
+}
+
+/// Forms that hash are cheap to refuse: made-up reset tokens are refused before any hashing,
+/// and a burst of account forms from one client runs out of its allowance (429).
+async fn bogus_account_forms_are_refused_cheaply(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let browser = app.browser();
+    // The browser's CSRF cookie first, so the racing forms share it.
+    browser.csrf().await;
+    let mut replies = Vec::new();
+    for n in 0..30 {
+        let browser = browser.clone();
+        replies.push(tokio::spawn(async move {
+            let token = format!("{n:064x}");
+            browser.submit("reset_password", &[("token", &token), ("password", "a long passphrase")]).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for reply in replies {
+        statuses.push(reply.await.unwrap());
+    }
+    assert!(statuses.iter().all(|s| *s == 422 || *s == 429), "{statuses:?}");
+    assert!(statuses.contains(&429), "the allowance ran out: {statuses:?}");
+    assert!(!statuses.contains(&503), "nothing waited for hashing: {statuses:?}");
+}
+
 async fn password_reset_by_emailed_link(backend: Backend) {
     let app = app_or_skip!(backend);
     let old_session = app.browser();
@@ -219,6 +392,31 @@ async fn password_reset_by_emailed_link(backend: Backend) {
     assert_eq!(old_session.who().await, None, "sessions end when the password changes");
     assert_eq!(browser.sign_in("attendee@eventxchange.test", DEMO_PASSWORD).await.status, 422);
     assert!(browser.sign_in("attendee@eventxchange.test", "a brand new passphrase").await.ok());
+
+    // The database keeps no raw token, the admin's outbox shows none, and a new request purges
+    // the used link.
+    let raw: i64 =
+        app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from password_resets where token_hash = $1")
+            .bind(token)
+            .fetch_one(pool)
+            .await
+            .unwrap());
+    assert_eq!(raw, 0);
+    let admin = app.signed_in("admin@eventxchange.test").await;
+    let outbox = admin.fetch("admin_outbox", &[]).await;
+    assert!(outbox.ok(), "{outbox:?}");
+    let shown = outbox.body.to_string();
+    assert!(shown.contains("password/reset?token=[hidden]"), "{shown}");
+    assert!(!shown.contains(token), "the admin sees no live reset link");
+    assert!(browser.submit("request_password_reset", &[("email", "attendee@eventxchange.test")]).await.ok());
+    let (used, live): (i64, i64) = app::db_run!(app.db(), |pool| sqlx::query_as(
+        "select (select count(*) from password_resets where used_at is not null),
+                (select count(*) from password_resets where used_at is null)"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!((used, live), (0, 1), "used links are purged");
 }
 
 async fn sessions_are_shared_by_server_instances(backend: Backend) {
@@ -422,8 +620,35 @@ async fn every_state_changing_call_needs_the_csrf_token(backend: Backend) {
     assert_ne!(webhook.status().as_u16(), 403);
 }
 
+/// Server functions answer bad input with a 4xx and a message, never 500: arguments that do not
+/// parse or are missing (422), a body over the limit (413, also on each function's own route),
+/// and a large but allowed body reaches the function's own check (an agenda CSV of 2.1 MB, 2.2
+/// MB once form-encoded, is refused by the editor with its size message). Before, all of these
+/// were answered 500.
+async fn server_functions_answer_bad_requests_with_4xx(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
+    let reply = organiser.submit("delete_session", &[("slug", "heidelberg-2027"), ("session_id", "abc")]).await;
+    assert_eq!(reply.status, 422, "{reply:?}");
+    let reply = organiser.submit("delete_session", &[("slug", "heidelberg-2027")]).await;
+    assert_eq!(reply.status, 422, "{reply:?}");
+    let reply = organiser.fetch("ticket", &[("id", "abc")]).await;
+    assert_eq!(reply.status, 422, "{reply:?}");
+    let big_csv = "x".repeat(2_100_000);
+    let reply = organiser.submit("import_agenda", &[("slug", "heidelberg-2027"), ("csv", &big_csv)]).await;
+    assert_eq!(reply.status, 422, "{reply:?}");
+    assert_eq!(reply.error_field().as_deref(), Some("csv"));
+    let huge_csv = "x".repeat(4_000_000);
+    let reply = organiser.submit("import_agenda", &[("slug", "heidelberg-2027"), ("csv", &huge_csv)]).await;
+    assert_eq!(reply.status, 413, "{reply:?}");
+}
+
 on_both_backends!(
     health_checks_the_database,
+    the_favicon_is_served,
+    answers_carry_security_headers,
+    production_settings_are_checked,
+    server_functions_answer_bad_requests_with_4xx,
     every_state_changing_call_needs_the_csrf_token,
     home_page_lists_the_four_demo_events,
     event_page_shows_times_with_their_zone,
@@ -433,6 +658,8 @@ on_both_backends!(
     concurrent_sign_ups_for_one_address_create_one_account,
     forms_without_the_csrf_token_change_nothing,
     repeated_wrong_passwords_lock_the_address_for_a_while,
+    a_lock_out_ends_and_a_reset_clears_it,
+    bogus_account_forms_are_refused_cheaply,
     password_reset_by_emailed_link,
     sessions_are_shared_by_server_instances,
     roles_are_refused_outside_their_scope,

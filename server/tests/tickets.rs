@@ -483,6 +483,45 @@ async fn a_payment_after_expiry_does_not_collide_with_a_new_registration(backend
     assert!(outcome.contains("refund"), "{outcome}");
 }
 
+/// The payment state machine refuses what does not fit the ticket: a failed delayed payment
+/// ends the hold like an expiry; a payment in another currency or through another checkout
+/// session confirms nothing; a refund of a payment no ticket knows is answered 409 while its
+/// payment may still be confirmed, and recorded (200) once it is older than the wait.
+async fn payments_that_do_not_fit_the_ticket_change_nothing(backend: Backend) {
+    let fake = stripe::start().await;
+    let app = app_or_skip!(TestApp::spawn_configured(backend, with_stripe(&fake)));
+    let paid = ticket_type_id(&app, HEIDELBERG, "Non-member ticket").await;
+
+    let (_, failing, session) = paid_checkout(&app, &fake, "delayed@example.org").await;
+    assert_eq!(seats_taken(&app, paid).await, 1);
+    let failed =
+        stripe::event("evt_async_failed", "checkout.session.async_payment_failed", stripe::expired_session(&session));
+    assert_eq!(deliver(&app, &failed, now()).await, 200);
+    assert_eq!(ticket_status(&app, failing).await, "expired");
+    assert_eq!(seats_taken(&app, paid).await, 0);
+
+    let (_, ticket, session) = paid_checkout(&app, &fake, "currency@example.org").await;
+    let mut in_dollars = stripe::completed_session(&session, "pi_test_usd");
+    in_dollars["currency"] = "usd".into();
+    assert_eq!(deliver(&app, &stripe::event("evt_usd", "checkout.session.completed", in_dollars), now()).await, 200);
+    assert_eq!(ticket_status(&app, ticket).await, "pending");
+    let mut elsewhere = stripe::completed_session(&session, "pi_test_other");
+    elsewhere["id"] = "cs_test_not_this_ticket".into();
+    assert_eq!(deliver(&app, &stripe::event("evt_other", "checkout.session.completed", elsewhere), now()).await, 200);
+    assert_eq!(ticket_status(&app, ticket).await, "pending");
+    let right = stripe::completed_session(&session, "pi_test_right");
+    assert_eq!(deliver(&app, &stripe::event("evt_right", "checkout.session.completed", right), now()).await, 200);
+    assert_eq!(ticket_status(&app, ticket).await, "confirmed");
+
+    let unknown =
+        stripe::event("evt_refund_unknown", "charge.refunded", stripe::refunded_charge("pi_never_seen", 29_000));
+    assert_eq!(deliver(&app, &unknown, now()).await, 409);
+    let mut old: Value = serde_json::from_str(&unknown).unwrap();
+    old["created"] = (now() - 3 * 24 * 3600).into();
+    assert_eq!(deliver(&app, &old.to_string(), now()).await, 200);
+    assert_eq!(deliver(&app, &old.to_string(), now()).await, 200, "recorded once, a duplicate after");
+}
+
 async fn mail_waits_for_the_smtp_server_and_is_never_lost(backend: Backend) {
     // A broken SMTP server: it accepts connections and hangs up at once. Holding the port (rather
     // than leaving it closed) keeps concurrent tests from taking it for their own listeners.
@@ -631,6 +670,7 @@ on_both_backends!(
     paid_tickets_are_confirmed_only_by_a_verified_webhook,
     expired_checkouts_release_their_seats_and_events_may_come_out_of_order,
     a_payment_after_expiry_does_not_collide_with_a_new_registration,
+    payments_that_do_not_fit_the_ticket_change_nothing,
     mail_waits_for_the_smtp_server_and_is_never_lost,
     organisers_search_and_export_registrations,
     our_signatures_match_the_independent_signer,

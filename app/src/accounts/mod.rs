@@ -95,7 +95,10 @@ pub async fn sign_in(
     reply(
         async move {
             let state = app_state()?;
-            let user_id = store::authenticate(&state.db, &email, &password).await?;
+            let client = crate::platform::web::client_address();
+            state.limits.take("sign-in", crate::platform::limits::ACCOUNT_FORMS, client)?;
+            let client = client.map(|c| c.to_string());
+            let user_id = store::authenticate(&state.db, &email, &password, client.as_deref()).await?;
             let cookie =
                 crate::accounts::session::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
             crate::platform::web::set_cookie(&cookie);
@@ -121,6 +124,8 @@ pub async fn sign_up(
             let email = EmailAddress::parse(&email)?;
             let password = NewPassword::parse(&password)?;
             let state = app_state()?;
+            let client = crate::platform::web::client_address();
+            state.limits.take("sign-up", crate::platform::limits::ACCOUNT_FORMS, client)?;
             let user_id = store::create_attendee(&state.db, &name, &email, &password).await?;
             let cookie =
                 crate::accounts::session::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
@@ -162,6 +167,8 @@ pub async fn request_password_reset(
         async move {
             let email = EmailAddress::parse(&email)?;
             let state = app_state()?;
+            let client = crate::platform::web::client_address();
+            state.limits.take("password-reset", crate::platform::limits::ACCOUNT_FORMS, client)?;
             store::start_password_reset(&state.db, &state.settings.public_url, &email).await?;
             Ok(format!(
                 "If an account exists for {email}, we have sent it a link to choose a new password. The link works for one hour."
@@ -183,6 +190,8 @@ pub async fn reset_password(
         async move {
             let password = NewPassword::parse(&password)?;
             let state = app_state()?;
+            let client = crate::platform::web::client_address();
+            state.limits.take("password-reset", crate::platform::limits::ACCOUNT_FORMS, client)?;
             store::finish_password_reset(&state.db, &token, &password).await?;
             leptos_axum::redirect("/signin?reset=done");
             Ok(())

@@ -4,6 +4,8 @@
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
@@ -13,7 +15,32 @@ use crate::platform::error::internal;
 /// here instead of exhausting memory.
 static HASHING: Semaphore = Semaphore::const_new(4);
 
+/// Hashes running or waiting. Beyond `MAX_IN_LINE` a request is answered "busy" at once, so a
+/// flood of bogus forms cannot make an honest sign-in wait seconds behind it.
+static IN_LINE: AtomicUsize = AtomicUsize::new(0);
+pub const MAX_IN_LINE: usize = 12;
+
+/// A place in the hashing line, given back when dropped.
+struct InLine;
+
+impl InLine {
+    fn join() -> Result<InLine, AppError> {
+        if IN_LINE.fetch_add(1, Ordering::SeqCst) >= MAX_IN_LINE {
+            IN_LINE.fetch_sub(1, Ordering::SeqCst);
+            return Err(AppError::Busy);
+        }
+        Ok(InLine)
+    }
+}
+
+impl Drop for InLine {
+    fn drop(&mut self) {
+        IN_LINE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 pub async fn hash(password: String) -> Result<String, AppError> {
+    let _place = InLine::join()?;
     let _permit = HASHING.acquire().await.map_err(|e| internal("password hashing", e))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
@@ -28,6 +55,7 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 /// Checks a password against a stored hash. With no stored hash (unknown account) it still
 /// spends the time of one verification, so response times do not reveal which emails exist.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    let _place = InLine::join()?;
     let _permit = HASHING.acquire().await.map_err(|e| internal("password hashing", e))?;
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DECOY_HASH.to_string());

@@ -22,25 +22,44 @@ struct Credentials {
     password_hash: String,
 }
 
-/// Checks an email and password; refuses after too many recent attempts for the address.
-/// The attempt is recorded before the password is checked, so simultaneous guesses count
-/// against the limit too; a successful sign-in clears the address's record.
-pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<i64, AppError> {
+/// Failed sign-ins allowed per client address (a machine) in the window, across accounts.
+pub const MAX_FAILED_SIGN_INS_PER_CLIENT: i64 = 30;
+
+/// Checks an email and password; refuses after too many recent failed attempts for the address,
+/// or from the client. Each attempt is recorded before the password is checked, so simultaneous
+/// guesses count against the limit too. An attempt refused for the limit is not kept, so a
+/// lock-out ends `WINDOW_SECONDS` after the last counted attempt whatever follows; a successful
+/// sign-in (or password reset) clears the address's record; rows older than the window go.
+pub async fn authenticate(db: &Db, email: &str, password: &str, client: Option<&str>) -> Result<i64, AppError> {
     let email = EmailAddress::parse(email)?;
     let at = now();
-    db_run!(db, |pool| sqlx::query("insert into sign_in_failures (email, at) values ($1, $2)")
+    let (attempt, for_address, from_client): (i64, i64, i64) = db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("delete from sign_in_failures where at <= $1").bind(at - WINDOW_SECONDS).execute(&mut *tx).await?;
+        let attempt: i64 =
+            sqlx::query_scalar("insert into sign_in_failures (email, client, at) values ($1, $2, $3) returning id")
+                .bind(email.as_str())
+                .bind(client)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+        let counts: (i64, i64) = sqlx::query_as(
+            "select (select count(*) from sign_in_failures where email = $1),
+                    (select count(*) from sign_in_failures where client = $2)",
+        )
         .bind(email.as_str())
-        .bind(at)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))?;
-    let attempts: i64 =
-        db_run!(db, |pool| sqlx::query_scalar("select count(*) from sign_in_failures where email = $1 and at > $2")
-            .bind(email.as_str())
-            .bind(at - WINDOW_SECONDS)
-            .fetch_one(pool)
-            .await)?;
-    if attempts > MAX_FAILED_SIGN_INS {
+        .bind(client)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>((attempt, counts.0, counts.1))
+    })?;
+    if for_address > MAX_FAILED_SIGN_INS || from_client > MAX_FAILED_SIGN_INS_PER_CLIENT {
+        db_run!(db, |pool| sqlx::query("delete from sign_in_failures where id = $1")
+            .bind(attempt)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
         return Err(AppError::TooManyAttempts);
     }
     let found: Option<Credentials> =
@@ -51,15 +70,25 @@ pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<i64, A
     let ok = password::verify(password.to_string(), found.as_ref().map(|c| c.password_hash.clone())).await?;
     match found {
         Some(credentials) if ok => {
-            db_run!(db, |pool| sqlx::query("delete from sign_in_failures where email = $1")
-                .bind(email.as_str())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected()))?;
+            clear_failures(db, email.as_str()).await?;
             Ok(credentials.id)
         }
         _ => Err(AppError::invalid("password", "The email address or the password is not right.")),
     }
+}
+
+/// Forgets the failed sign-ins of an address (after a sign-in or a password reset).
+async fn clear_failures(db: &Db, email: &str) -> Result<(), AppError> {
+    db_run!(db, |pool| sqlx::query("delete from sign_in_failures where email = $1")
+        .bind(email)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+fn address_taken() -> AppError {
+    AppError::invalid("email", "An account with this email address already exists. Sign in, or reset its password.")
 }
 
 /// Creates an attendee account; a second account for the same address is refused.
@@ -69,6 +98,15 @@ pub async fn create_attendee(
     email: &EmailAddress,
     password: &NewPassword,
 ) -> Result<i64, AppError> {
+    // The cheap check first: no hashing for an address that is taken (the unique constraint
+    // still decides between simultaneous sign-ups).
+    let taken: i64 = db_run!(db, |pool| sqlx::query_scalar("select count(*) from users where email = $1")
+        .bind(email.as_str())
+        .fetch_one(pool)
+        .await)?;
+    if taken > 0 {
+        return Err(address_taken());
+    }
     let hash = password::hash(password.expose().to_string()).await?;
     insert_user(db, name, email, &hash, Role::Attendee, None, None).await
 }
@@ -95,11 +133,7 @@ pub async fn insert_user(
     .bind(now())
     .fetch_one(pool)
     .await);
-    ONE_ACCOUNT_PER_ADDRESS.or_invalid(
-        inserted,
-        "email",
-        "An account with this email address already exists. Sign in, or reset its password.",
-    )
+    ONE_ACCOUNT_PER_ADDRESS.or_else(inserted, address_taken)
 }
 
 #[derive(FromRow)]
@@ -157,6 +191,12 @@ pub async fn start_password_reset(db: &Db, public_url: &str, email: &EmailAddres
     };
     let token = random_token();
     let created = now();
+    // Used and expired links are of no use to anyone: they go, so the table holds live ones only.
+    db_run!(db, |pool| sqlx::query("delete from password_resets where used_at is not null or expires_at < $1")
+        .bind(created)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
     db_run!(db, |pool| sqlx::query(
         "insert into password_resets (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)"
     )
@@ -186,9 +226,20 @@ pub async fn start_password_reset(db: &Db, public_url: &str, email: &EmailAddres
 
 /// Uses a reset token once: sets the new password and signs the account out everywhere.
 pub async fn finish_password_reset(db: &Db, token: &str, password: &NewPassword) -> Result<(), AppError> {
-    let hash = password::hash(password.expose().to_string()).await?;
     let at = now();
     let expired = || AppError::invalid("token", "This reset link is not valid any more. Ask for a new one.");
+    // The cheap check first: a made-up token costs no hashing. The claim below decides.
+    let live: i64 = db_run!(db, |pool| sqlx::query_scalar(
+        "select count(*) from password_resets where token_hash = $1 and used_at is null and expires_at > $2"
+    )
+    .bind(token_hash(token))
+    .bind(at)
+    .fetch_one(pool)
+    .await)?;
+    if live == 0 {
+        return Err(expired());
+    }
+    let hash = password::hash(password.expose().to_string()).await?;
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         // Claiming the token and changing the password happen together or not at all; the
@@ -209,6 +260,11 @@ pub async fn finish_password_reset(db: &Db, token: &str, password: &NewPassword)
             .execute(&mut *tx)
             .await?;
         sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        // A lock-out of the address ends with the new password.
+        sqlx::query("delete from sign_in_failures where email = (select email from users where id = $1)")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         // Other links sent to the same person stop working too.
         sqlx::query("update password_resets set used_at = $1 where user_id = $2 and used_at is null")
             .bind(at)

@@ -125,7 +125,9 @@ pub async fn admin_outbox() -> Result<Vec<OutboxMessage>, AppError> {
                     id: m.id,
                     recipient: m.recipient,
                     subject: m.subject,
-                    body_text: m.body_text,
+                    // A reset link in a mail is a key to an account: admins see that it was sent,
+                    // not the link.
+                    body_text: mail::redact_links(&m.body_text),
                     queued: crate::events::when::day_and_time(m.created_at, &utc),
                     sent: m.sent_at.is_some(),
                     delivery: match (m.sent_at, m.attempts, m.last_error) {

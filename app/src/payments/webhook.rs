@@ -43,7 +43,8 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
     let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
         return answer(StatusCode::BAD_REQUEST, "the event has no id or type");
     };
-    match apply(&state, id, kind, &event["data"]["object"]).await {
+    let reported_at = event["created"].as_i64().unwrap_or_else(now);
+    match apply(&state, id, kind, reported_at, &event["data"]["object"]).await {
         Ok(outcome) => {
             tracing::info!(event = id, kind, ?outcome, "Stripe webhook");
             match outcome {
@@ -69,7 +70,7 @@ fn ticket_id_of(object: &Value) -> Option<i64> {
 }
 
 /// Stripe's event in the platform's terms, or why it means nothing here.
-fn translate(kind: &str, object: &Value) -> Result<PaymentEvent, &'static str> {
+fn translate(kind: &str, reported_at: i64, object: &Value) -> Result<PaymentEvent, &'static str> {
     match kind {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
             let ticket_id = ticket_id_of(object).ok_or("no ticket reference")?;
@@ -80,6 +81,7 @@ fn translate(kind: &str, object: &Value) -> Result<PaymentEvent, &'static str> {
                     session_id: object["id"].as_str().map(str::to_string),
                     payment_intent: object["payment_intent"].as_str().map(str::to_string),
                     amount: object["amount_total"].as_i64(),
+                    currency: object["currency"].as_str().map(str::to_string),
                 })
             } else {
                 Ok(PaymentEvent::CheckoutAwaitingPayment { ticket_id })
@@ -95,26 +97,26 @@ fn translate(kind: &str, object: &Value) -> Result<PaymentEvent, &'static str> {
             // Whether the whole price came back is for tickets to judge against the price; Stripe's
             // own `refunded` flag says the charge was refunded in full.
             let in_full = object["refunded"].as_bool() == Some(true);
-            Ok(PaymentEvent::Refunded { payment_intent, amount_refunded, in_full })
+            Ok(PaymentEvent::Refunded { payment_intent, amount_refunded, in_full, reported_at })
         }
         _ => Err("not an event this site uses"),
     }
 }
 
-async fn apply(state: &AppState, id: &str, kind: &str, object: &Value) -> Result<Outcome, AppError> {
-    let event = match translate(kind, object) {
+async fn apply(state: &AppState, id: &str, kind: &str, reported_at: i64, object: &Value) -> Result<Outcome, AppError> {
+    let event = match translate(kind, reported_at, object) {
         Ok(event) => event,
         Err(why) => return record(&state.db, id, kind, Outcome::Ignored(why)).await,
     };
     let public_url = state.settings.public_url.clone();
     // Everything the change needs that is not in the transaction is read before it starts.
-    let prepared = match payment_events::prepare(&state.db, &public_url, &event).await? {
+    let at = now();
+    let prepared = match payment_events::prepare(&state.db, &public_url, &event, at).await? {
         Ok(prepared) => prepared,
         // Too early: not recorded, so the redelivery is applied.
         Err(outcome @ Outcome::TooEarly(_)) => return Ok(outcome),
         Err(outcome) => return record(&state.db, id, kind, outcome).await,
     };
-    let at = now();
     let mut tx = state.db.begin_write().await?;
     if !record_in(&mut tx, id, kind, at).await? {
         return Ok(Outcome::Duplicate);

@@ -6,6 +6,7 @@
 
 pub mod db;
 pub mod error;
+pub mod limits;
 pub mod mail;
 pub mod web;
 

@@ -16,10 +16,9 @@
 
 use axum::{
     body::Body,
-    extract::{FromRequest, Multipart, Request, State},
+    extract::{Request, State},
     middleware::Next,
     response::{Html, IntoResponse, Response},
-    Form,
 };
 use cookie::{Cookie, SameSite};
 use http::{
@@ -124,26 +123,34 @@ async fn token_sent(policy: &CsrfPolicy, request: Request) -> Result<(Request, O
         AppError::invalid("form", "The form is larger than this server accepts.")
             .into_response_with(StatusCode::PAYLOAD_TOO_LARGE)
     })?;
-    let copy = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
-    let sent = if urlencoded {
-        Form::<Vec<(String, String)>>::from_request(copy, &())
-            .await
-            .ok()
-            .and_then(|Form(fields)| fields.into_iter().find(|(name, _)| name == CSRF_FIELD).map(|(_, v)| v))
-    } else {
-        multipart_field(copy).await
-    };
+    // Read straight from the bytes: axum's extractors would apply their own (smaller) body limit
+    // to a copy of the request. A token is 64 hex digits, so it needs no percent-decoding.
+    let sent = if urlencoded { form_field(&bytes) } else { multipart_field(&bytes) };
     Ok((Request::from_parts(parts, Body::from(bytes)), sent))
 }
 
-async fn multipart_field(request: Request) -> Option<String> {
-    let mut form = Multipart::from_request(request, &()).await.ok()?;
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some(CSRF_FIELD) {
-            return field.text().await.ok();
-        }
-    }
-    None
+/// The `csrf` field of a url-encoded form body.
+fn form_field(body: &[u8]) -> Option<String> {
+    let prefix = format!("{CSRF_FIELD}=");
+    body.split(|b| *b == b'&')
+        .find_map(|pair| pair.strip_prefix(prefix.as_bytes()))
+        .and_then(|value| String::from_utf8(value.to_vec()).ok())
+}
+
+/// The `csrf` part of a multipart form body: the text after its headers, up to the line break
+/// before the next boundary.
+fn multipart_field(body: &[u8]) -> Option<String> {
+    let marker = format!("name=\"{CSRF_FIELD}\"");
+    let at = find(body, marker.as_bytes())?;
+    let rest = &body[at..];
+    let start = find(rest, b"\r\n\r\n")? + 4;
+    let value = &rest[start..];
+    let end = find(value, b"\r\n").unwrap_or(value.len());
+    String::from_utf8(value[..end].to_vec()).ok()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 /// The answer to a request without a matching token, in the shape its caller reads: a page for
@@ -197,5 +204,91 @@ pub fn set_cookie(cookie: &Cookie<'_>) {
         (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie.to_string()))
     {
         options.append_header(SET_COOKIE, value);
+    }
+}
+
+/// How `server_fn_answers` knows the largest body a server function takes.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerFnLimit(pub usize);
+
+/// Middleware for server functions (`/api/…` but not the `/api/v1/` HTTP API): a body larger
+/// than the limit is answered 413 with a message before anything reads it, and an error that
+/// leptos answered 500 (it answers every failure so, including arguments that do not parse,
+/// before the function body runs) gets the status its `AppError` names, e.g. 422 for bad input.
+/// Only `Internal` stays a 500.
+pub async fn server_fn_answers(State(limit): State<ServerFnLimit>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
+        return next.run(request).await;
+    }
+    let declared = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit.0) {
+        let megabytes = limit.0 / (1024 * 1024);
+        return AppError::invalid("form", format!("The form is larger than {megabytes} MB; send less at once."))
+            .into_response_with(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few hundred bytes; anything larger is passed on untouched.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        let status = match &error {
+            // A body cut off by the size limit while being read.
+            AppError::Transport(detail) if detail.contains("length limit") => StatusCode::PAYLOAD_TOO_LARGE,
+            other => StatusCode::from_u16(other.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        };
+        parts.status = status;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Middleware: the headers every answer carries. Pages set their own Content-Security-Policy
+/// (with the nonce of their inline scripts); anything else gets one that allows nothing to run.
+/// HSTS only when the site is served over https (`secure`), or a plain-http development server
+/// would make browsers refuse it.
+pub async fn security_headers(State(secure): State<bool>, request: Request, next: Next) -> Response {
+    use http::header;
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'self'; frame-ancestors 'none'"),
+        );
+    }
+    if secure {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    response
+}
+
+/// The address of the client of the current server-function call or page render (the TCP peer;
+/// a server behind a proxy sees the proxy).
+pub fn client_address() -> Option<std::net::IpAddr> {
+    use_context::<Parts>()?.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_token_is_found_in_either_kind_of_form() {
+        assert_eq!(super::form_field(b"slug=x&csrf=abc123&csv=a%26b").as_deref(), Some("abc123"));
+        assert_eq!(super::form_field(b"xcsrf=no&slug=x"), None);
+        let multipart = b"--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc123\r\n--b\r\n\
+Content-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\n\r\n\x89PNG\r\n--b--\r\n";
+        assert_eq!(super::multipart_field(multipart).as_deref(), Some("abc123"));
+        assert_eq!(super::multipart_field(b"--b--\r\n"), None);
     }
 }

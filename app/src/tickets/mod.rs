@@ -207,6 +207,13 @@ pub(crate) mod server {
         }
     }
 
+    /// Takes one try from the client's allowance of voucher codes, so codes cannot be guessed
+    /// by brute force.
+    pub fn try_code(state: &AppState) -> Result<(), AppError> {
+        let client = crate::platform::web::client_address();
+        state.limits.take("voucher", crate::platform::limits::VOUCHER_CODES, client)
+    }
+
     /// The ticket, when the signed-in person holds it or organises its event.
     pub async fn visible_ticket(id: i64) -> Result<(AppState, Principal, TicketRow), AppError> {
         let principal = crate::accounts::access::signed_in().await?;
@@ -269,8 +276,12 @@ pub async fn load_registration_start(slug: String, voucher: Option<String>) -> R
                 .filter(|v| !v.trim().is_empty())
                 .or_else(|| draft.as_ref().and_then(|d| d.voucher_code.clone()))
                 .unwrap_or_default();
-            let found =
-                if voucher_code.is_empty() { None } else { store::voucher(&state.db, event.id, &voucher_code).await? };
+            let found = if voucher_code.is_empty() {
+                None
+            } else {
+                server::try_code(&state)?;
+                store::voucher(&state.db, event.id, &voucher_code).await?
+            };
             let mut form = draft
                 .as_ref()
                 .map(|d| d.profile.to_form())
@@ -361,6 +372,9 @@ pub async fn prepare_registration(
             let codes: Vec<String> = server::clusters(&state).await?.into_iter().map(|(code, _)| code).collect();
             let profile = rules::AttendeeProfile::parse(&form, &codes)?;
             let voucher_code = voucher.map(|v| rules::normalise_code(&v)).filter(|v| !v.is_empty());
+            if voucher_code.is_some() {
+                server::try_code(&state)?;
+            }
             let found = match &voucher_code {
                 Some(code) => Some(
                     store::voucher(&state.db, event.id, code)

@@ -18,14 +18,21 @@ use crate::{db_run, tx_run};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaymentEvent {
     /// The Checkout Session of a held ticket reports payment (or that none is needed).
-    CheckoutPaid { ticket_id: i64, session_id: Option<String>, payment_intent: Option<String>, amount: Option<i64> },
+    CheckoutPaid {
+        ticket_id: i64,
+        session_id: Option<String>,
+        payment_intent: Option<String>,
+        amount: Option<i64>,
+        /// ISO 4217, as the provider writes it (Stripe: lower case).
+        currency: Option<String>,
+    },
     /// The session completed, but a delayed payment method has not paid yet.
     CheckoutAwaitingPayment { ticket_id: i64 },
     /// The session expired unpaid: the hold ends and the seat goes back on sale.
     CheckoutExpired { ticket_id: i64 },
     /// A charge was refunded: `amount_refunded` so far, `in_full` when the provider says the
     /// whole charge came back.
-    Refunded { payment_intent: String, amount_refunded: Option<i64>, in_full: bool },
+    Refunded { payment_intent: String, amount_refunded: Option<i64>, in_full: bool, reported_at: i64 },
 }
 
 /// What became of one notification (recorded with it, and logged).
@@ -45,13 +52,23 @@ pub struct Prepared {
     event_ics: String,
 }
 
+/// How long a refund of a payment not known (yet) is sent back for redelivery: its payment's
+/// confirmation may be late, but a refund of a payment this site never took must not be
+/// answered 409 for ever.
+pub const UNKNOWN_PAYMENT_WAIT_SECONDS: i64 = 2 * 24 * 3600;
+
 /// Finds the ticket an event is about. `Err(outcome)` when there is nothing to apply it to.
-pub async fn prepare(db: &Db, public_url: &str, event: &PaymentEvent) -> Result<Result<Prepared, Outcome>, AppError> {
+pub async fn prepare(
+    db: &Db,
+    public_url: &str,
+    event: &PaymentEvent,
+    at: i64,
+) -> Result<Result<Prepared, Outcome>, AppError> {
     let ticket_id = match event {
         PaymentEvent::CheckoutPaid { ticket_id, .. }
         | PaymentEvent::CheckoutAwaitingPayment { ticket_id }
         | PaymentEvent::CheckoutExpired { ticket_id } => *ticket_id,
-        PaymentEvent::Refunded { payment_intent, .. } => {
+        PaymentEvent::Refunded { payment_intent, reported_at, .. } => {
             let found: Option<i64> =
                 db_run!(db, |pool| sqlx::query_scalar("select id from tickets where payment_intent_id = $1")
                     .bind(payment_intent)
@@ -59,6 +76,10 @@ pub async fn prepare(db: &Db, public_url: &str, event: &PaymentEvent) -> Result<
                     .await)?;
             match found {
                 Some(id) => id,
+                None if at - reported_at > UNKNOWN_PAYMENT_WAIT_SECONDS => {
+                    tracing::error!(%payment_intent, "a refund of a payment no ticket knows");
+                    return Ok(Err(Outcome::Ignored("a refund of a payment this site does not know")));
+                }
                 // The payment's confirmation may not have arrived yet.
                 None => return Ok(Err(Outcome::TooEarly("no ticket is paid by this payment (yet)"))),
             }
@@ -87,6 +108,18 @@ pub async fn apply_in(
     let ticket = &prepared.ticket;
     match event {
         PaymentEvent::CheckoutAwaitingPayment { .. } => Ok(Outcome::Ignored("completed but not paid yet")),
+        PaymentEvent::CheckoutPaid { currency: Some(currency), .. }
+            if !currency.eq_ignore_ascii_case(&ticket.currency) =>
+        {
+            tracing::error!(ticket = ticket.id, %currency, expected = %ticket.currency, "paid in another currency");
+            Ok(Outcome::Ignored("paid in another currency than the ticket's: needs a refund"))
+        }
+        PaymentEvent::CheckoutPaid { session_id: Some(session), .. }
+            if ticket.checkout_session_id.as_deref().is_some_and(|own| own != session) =>
+        {
+            tracing::error!(ticket = ticket.id, %session, "paid through a checkout session that is not the ticket's");
+            Ok(Outcome::Ignored("not the ticket's checkout session: needs a refund"))
+        }
         PaymentEvent::CheckoutPaid { amount: Some(amount), .. } if *amount != ticket.price_cents => {
             tracing::error!(ticket = ticket.id, amount, expected = ticket.price_cents, "paid amount differs");
             Ok(Outcome::Ignored("the amount paid differs from the ticket's price"))

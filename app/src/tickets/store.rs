@@ -418,6 +418,7 @@ pub struct TicketRow {
     pub seeks: String,
     pub directory_consent: bool,
     pub checkout_url: Option<String>,
+    pub checkout_session_id: Option<String>,
     pub payment_intent_id: Option<String>,
     pub hold_expires_at: Option<i64>,
     pub created_at: i64,
@@ -453,7 +454,7 @@ pub const TICKET_SELECT: &str = "select t.id, t.event_id, e.slug as event_slug, 
             e.starts_at as event_starts_at, t.ticket_type_id, tt.name as ticket_type, t.user_id, t.status,
             t.price_cents, t.currency, t.attendee_name, t.email, t.organisation, t.organisation_type,
             c.code as cluster_code, c.name as cluster_name, t.country, t.job_role, t.themes, t.offers, t.seeks,
-            t.directory_consent, t.checkout_url, t.payment_intent_id, t.hold_expires_at, t.created_at,
+            t.directory_consent, t.checkout_url, t.checkout_session_id, t.payment_intent_id, t.hold_expires_at, t.created_at,
             t.confirmed_at, t.cancelled_at, t.refund_requested_at, v.code as voucher_code
        from tickets t
        join events e on e.id = t.event_id

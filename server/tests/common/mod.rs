@@ -175,6 +175,7 @@ pub fn config_for(url: &str) -> Config {
         stripe_api_base: None,
         smtp_url: None,
         badge_key_secret: None,
+        allow_unwrapped_badge_keys: false,
         mail_from: "EventXchange <no-reply@eventxchange.test>".into(),
         mail_retry_seconds: 1,
         log: "warn".into(),
@@ -197,7 +198,8 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = server::router(state.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.expect("serve") });
         TestServer { base, state }
     }
 
