@@ -39,6 +39,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     if config.demo && demo::seed_if_empty(&db).await.map_err(StartError::Demo)? {
         tracing::info!("the database was empty: loaded the demo series");
     }
+    app::tickets::store::spawn_hold_sweeper(db.clone());
     let leptos_options = LeptosOptions::builder()
         .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "app".into()))
         .site_root(config.site_root.clone())

@@ -183,19 +183,27 @@ async fn limited_seats_are_never_overbooked(backend: Backend) {
     assert!(created.ok(), "{created:?}");
     let session_id = created.body.as_i64().unwrap().to_string();
 
-    let mut attempts = Vec::new();
+    // Someone without a ticket for the event takes no seat.
+    let visitor = app.browser_as(app.attendee("visitor@example.org", "Vera Visitor").await).await;
+    let refused = visitor
+        .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &session_id), ("remove", "false")])
+        .await;
+    assert_eq!(refused.error_field().as_deref(), Some("session"), "{refused:?}");
+
+    // Twelve ticket holders, signed in before the race starts, for five seats.
+    let mut racers = Vec::new();
     for i in 0..12 {
-        let browser = app.browser();
+        let (_, browser) = app.ticket_holder(&format!("seat{i}@example.org"), "Seat Seeker", HEIDELBERG).await;
+        browser.csrf().await;
+        racers.push(browser);
+    }
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(racers.len()));
+    let mut attempts = Vec::new();
+    for browser in racers {
         let session_id = session_id.clone();
+        let start = start.clone();
         attempts.push(tokio::spawn(async move {
-            let email = format!("seat{i}@example.org");
-            let up = browser
-                .submit(
-                    "sign_up",
-                    &[("display_name", "Seat Seeker"), ("email", &email), ("password", "a long passphrase")],
-                )
-                .await;
-            assert!(up.ok(), "{up:?}");
+            start.wait().await;
             browser
                 .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &session_id), ("remove", "false")])
                 .await

@@ -667,6 +667,20 @@ on_both_backends!(
     demo_series_loads_once,
 );
 
+/// Acknowledged writes survive a power loss: SQLite commits with a full sync.
+#[tokio::test]
+async fn sqlite_commits_are_durable() {
+    let database = common::TestDatabase::create(Backend::Sqlite).await.expect("a SQLite file");
+    let db = app::platform::Db::connect(&database.url).await.unwrap();
+    let app::platform::Db::Sqlite(pool) = &db else { panic!("a SQLite pool") };
+    let (journal, synchronous): (String, i64) =
+        sqlx::query_as("select journal_mode, synchronous from pragma_journal_mode(), pragma_synchronous()")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!((journal.as_str(), synchronous), ("wal", 2), "WAL with synchronous=FULL");
+}
+
 #[tokio::test]
 async fn an_unknown_database_scheme_stops_start_up() {
     let err = app::platform::Db::connect("mysql://localhost/exx").await.unwrap_err();

@@ -78,6 +78,14 @@ async fn prepare(browser: &Browser, fields: &[(String, String)]) -> Reply {
 }
 
 /// Fills the form and confirms; the reply of the step that decided.
+async fn sales_window(app: &TestApp, ticket_type: i64) -> (i64, i64) {
+    app::db_run!(app.db(), |pool| sqlx::query_as("select sales_start, sales_end from ticket_types where id = $1")
+        .bind(ticket_type)
+        .fetch_one(pool)
+        .await
+        .unwrap())
+}
+
 async fn register(browser: &Browser, ticket_type: i64, voucher: &str, name: &str) -> Reply {
     let prepared = prepare(browser, &profile(ticket_type, voucher, name)).await;
     if !prepared.ok() {
@@ -522,6 +530,92 @@ async fn payments_that_do_not_fit_the_ticket_change_nothing(backend: Backend) {
     assert_eq!(deliver(&app, &old.to_string(), now()).await, 200, "recorded once, a duplicate after");
 }
 
+/// A held seat whose checkout ended long ago goes back on sale even when Stripe's notification
+/// never comes (on reading the offers, and by the sweeper); a cancelled ticket gives back the
+/// limited session seats its holder took.
+async fn seats_are_not_held_without_a_sale(backend: Backend) {
+    let fake = stripe::start().await;
+    let app = app_or_skip!(TestApp::spawn_configured(backend, with_stripe(&fake)));
+    let paid = ticket_type_id(&app, HEIDELBERG, "Non-member ticket").await;
+    let (browser, held, _) = paid_checkout(&app, &fake, "silent@example.org").await;
+    assert_eq!(seats_taken(&app, paid).await, 1);
+    // The checkout ended an hour ago and no webhook came.
+    app::db_run!(app.db(), |pool| sqlx::query("update tickets set hold_expires_at = $1 where id = $2")
+        .bind(now() - 3600)
+        .bind(held)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .unwrap());
+    assert!(browser.fetch("ticket_offers", &[("slug", HEIDELBERG)]).await.ok());
+    assert_eq!(ticket_status(&app, held).await, "expired");
+    assert_eq!(seats_taken(&app, paid).await, 0);
+
+    // A ticket holder takes the last seat of a limited session, then cancels the ticket.
+    let session: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "update agenda_sessions set capacity = 1
+          where id = (select min(s.id) from agenda_sessions s join events e on e.id = s.event_id where e.slug = $1)
+          returning id"
+    )
+    .bind(HEIDELBERG)
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    let (holder, holder_browser) = app.ticket_holder("keen@example.org", "Keen Listener", HEIDELBERG).await;
+    let chosen = holder_browser
+        .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &session.to_string()), ("remove", "false")])
+        .await;
+    assert!(chosen.ok(), "{chosen:?}");
+    let ticket: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar("select id from tickets where user_id = $1")
+        .bind(holder)
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    assert!(holder_browser.submit("cancel_ticket", &[("id", &ticket.to_string())]).await.ok());
+    let (taken, chosen): (i64, i64) = app::db_run!(app.db(), |pool| {
+        sqlx::query_as(
+        "select seats_taken, (select count(*) from personal_agenda where session_id = $1) from agenda_sessions where id = $1"
+    )
+    .bind(session)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    });
+    assert_eq!((taken, chosen), (0, 0), "the session seat went back with the ticket");
+}
+
+/// Long lists come a page at a time: batch badge printing and the registrations list show at
+/// most 100 rows, with the total and links to the other pages (thousands of badges, each a QR
+/// code, made pages of hundreds of megabytes).
+async fn long_lists_are_paginated(backend: Backend) {
+    let app = app_or_skip!(backend);
+    for n in 0..120 {
+        app.ticket_holder(&format!("crowd{n}@example.org"), &format!("Crowd {n}"), HEIDELBERG).await;
+    }
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
+    let first = organiser.fetch("badge_batch", &[("slug", HEIDELBERG), ("q", ""), ("page", "1")]).await;
+    assert!(first.ok(), "{first:?}");
+    let total = first.body["total"].as_u64().unwrap() as usize;
+    assert!(total >= 120, "{total}");
+    let per_page = app::badges::BADGES_PER_PAGE;
+    assert_eq!(first.body["badges"].as_array().unwrap().len(), per_page);
+    let pages = total.div_ceil(per_page);
+    assert_eq!(first.body["pages"], pages);
+    let last = organiser.fetch("badge_batch", &[("slug", HEIDELBERG), ("q", ""), ("page", &pages.to_string())]).await;
+    assert_eq!(last.body["badges"].as_array().unwrap().len(), total - (pages - 1) * per_page);
+    let beyond = organiser.fetch("badge_batch", &[("slug", HEIDELBERG), ("q", ""), ("page", "99")]).await;
+    assert_eq!(beyond.body["page"], pages, "a page past the end shows the last one");
+
+    let listed = organiser.fetch("registrations", &[("slug", HEIDELBERG)]).await;
+    assert!(listed.ok(), "{listed:?}");
+    assert_eq!(listed.body["rows"].as_array().unwrap().len(), 100);
+    assert!(listed.body["total"].as_u64().unwrap() >= 120);
+    let (status, html) = organiser.page(&format!("/organise/{HEIDELBERG}/badges")).await;
+    assert_eq!(status, 200);
+    assert_eq!(html.matches("class=\"badge\"").count(), per_page);
+    assert!(html.contains(&format!("Page 1 of {pages}")) && html.contains("page=2"), "links to the next page");
+}
+
 async fn mail_waits_for_the_smtp_server_and_is_never_lost(backend: Backend) {
     // A broken SMTP server: it accepts connections and hangs up at once. Holding the port (rather
     // than leaving it closed) keeps concurrent tests from taking it for their own listeners.
@@ -639,6 +733,34 @@ async fn organisers_search_and_export_registrations(backend: Backend) {
         )
         .await;
     assert_eq!(invalid_field(&lower), "capacity", "capacity below the two seats taken");
+
+    // The form saved as it is shown changes nothing: sales start and end keep their time of day
+    // (the member ticket's sales end when the doors open, at 09:00 on the first day).
+    let setup = organiser.fetch("ticket_setup", &[("slug", HEIDELBERG)]).await;
+    assert!(setup.ok(), "{setup:?}");
+    let shown = setup.body["types"].as_array().unwrap().iter().find(|t| t["name"] == "Member ticket").unwrap().clone();
+    let before = sales_window(&app, member).await;
+    assert!(shown["sales_end"].as_str().unwrap().ends_with(" 09:00"), "{shown}");
+    let field = |name: &str| shown[name].as_str().map(str::to_string).unwrap_or_else(|| shown[name].to_string());
+    let unchanged = organiser
+        .submit(
+            "save_ticket_type",
+            &[
+                ("slug", HEIDELBERG),
+                ("id", &member.to_string()),
+                ("name", &field("name")),
+                ("description", &field("description")),
+                ("price", &field("price_input")),
+                ("capacity", &field("capacity")),
+                ("sales_start", &field("sales_start")),
+                ("sales_end", &field("sales_end")),
+                ("visibility", &field("visibility")),
+                ("eligibility", "members"),
+            ],
+        )
+        .await;
+    assert!(unchanged.ok(), "{unchanged:?}");
+    assert_eq!(sales_window(&app, member).await, before, "a form saved unchanged changes nothing");
     let reply = organiser
         .submit(
             "create_voucher",
@@ -671,6 +793,8 @@ on_both_backends!(
     expired_checkouts_release_their_seats_and_events_may_come_out_of_order,
     a_payment_after_expiry_does_not_collide_with_a_new_registration,
     payments_that_do_not_fit_the_ticket_change_nothing,
+    seats_are_not_held_without_a_sale,
+    long_lists_are_paginated,
     mail_waits_for_the_smtp_server_and_is_never_lost,
     organisers_search_and_export_registrations,
     our_signatures_match_the_independent_signer,

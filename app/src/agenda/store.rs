@@ -11,6 +11,7 @@ use super::rules::{self, Booked, SessionDraft};
 use super::{SessionCard, SpeakerRef};
 use crate::error::AppError;
 use crate::events::{when, Event, Theme};
+use crate::tickets::rules::TicketStatus;
 use crate::{db_run, tx_run};
 
 /// Names are unique per event, for tracks, rooms and speakers alike.
@@ -197,13 +198,29 @@ pub async fn add_to_personal_agenda(db: &Db, user_id: i64, event: &Event, sessio
     let at = now();
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        let exists: Option<i64> = sqlx::query_scalar("select id from agenda_sessions where id = $1 and event_id = $2")
-            .bind(session_id)
-            .bind(event.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Err(AppError::NotFound("This session".into()));
+        let session: Option<(i64, Option<i64>)> =
+            sqlx::query_as("select id, capacity from agenda_sessions where id = $1 and event_id = $2")
+                .bind(session_id)
+                .bind(event.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((_, capacity)) = session else { return Err(AppError::NotFound("This session".into())) };
+        if capacity.is_some() {
+            // A limited seat is part of what a ticket buys: without a confirmed ticket for the
+            // event, nobody takes one.
+            let holds: i64 =
+                sqlx::query_scalar("select count(*) from tickets where user_id = $1 and event_id = $2 and status = $3")
+                    .bind(user_id)
+                    .bind(event.id)
+                    .bind(TicketStatus::Confirmed)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if holds == 0 {
+                return Err(AppError::invalid(
+                    "session",
+                    "Seats of this session are for ticket holders: register for the event first.",
+                ));
+            }
         }
         let added = sqlx::query(
             "insert into personal_agenda (user_id, session_id, added_at) values ($1, $2, $3) on conflict do nothing",
@@ -251,6 +268,34 @@ pub async fn remove_from_personal_agenda(db: &Db, user_id: i64, session_id: i64)
         }
         tx.commit().await?;
         Ok(())
+    })
+}
+
+/// Gives back the limited seats a person took at an event, inside the caller's transaction:
+/// their ticket ended, and with it their claim to a seat. Unlimited sessions stay on their
+/// personal agenda (a plan, not a seat).
+pub async fn free_seats_of(tx: &mut Tx, user_id: i64, event_id: i64) -> Result<u64, sqlx::Error> {
+    tx_run!(tx, |conn| {
+        let limited: Vec<i64> = sqlx::query_scalar(
+            "select p.session_id from personal_agenda p join agenda_sessions s on s.id = p.session_id
+              where p.user_id = $1 and s.event_id = $2 and s.capacity is not null",
+        )
+        .bind(user_id)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for session_id in &limited {
+            sqlx::query("delete from personal_agenda where user_id = $1 and session_id = $2")
+                .bind(user_id)
+                .bind(session_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("update agenda_sessions set seats_taken = seats_taken - 1 where id = $1 and seats_taken > 0")
+                .bind(session_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(limited.len() as u64)
     })
 }
 

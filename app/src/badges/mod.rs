@@ -21,7 +21,7 @@ use leptos_router::{
 use serde::{Deserialize, Serialize};
 
 use crate::await_view;
-use crate::components::{action_error, CsrfField, FormAlert};
+use crate::components::{action_error, CsrfField, FormAlert, PageLinks};
 use crate::error::AppError;
 
 /// One badge as printed.
@@ -50,7 +50,11 @@ pub struct BadgeBatch {
     pub slug: String,
     pub title: String,
     pub ticket_types: Vec<(i64, String)>,
+    /// The badges of this page (at most `BADGES_PER_PAGE`) of `total`.
     pub badges: Vec<Badge>,
+    pub total: usize,
+    pub page: i64,
+    pub pages: i64,
 }
 
 #[cfg(feature = "ssr")]
@@ -97,7 +101,12 @@ pub async fn reissue_badge(#[server(rename = "csrf")] _csrf: String, id: i64) ->
 }
 
 #[server(endpoint = "badge_batch", input = leptos::server_fn::codec::GetUrl)]
-pub async fn load_badge_batch(slug: String, ticket_type: Option<i64>, q: String) -> Result<BadgeBatch, AppError> {
+pub async fn load_badge_batch(
+    slug: String,
+    ticket_type: Option<i64>,
+    q: String,
+    page: Option<i64>,
+) -> Result<BadgeBatch, AppError> {
     use crate::platform::error::reply;
     use crate::tickets::{rules::TicketStatus, store as tickets};
     reply(
@@ -109,20 +118,36 @@ pub async fn load_badge_batch(slug: String, ticket_type: Option<i64>, q: String)
                 .into_iter()
                 .filter(|t| ticket_type.is_none_or(|wanted| t.ticket_type_id == wanted))
                 .collect();
+            // A page at a time: thousands of badges (each a QR code, sent once as markup and once
+            // as the page's hydration data) would make one huge page.
+            let total = rows.len();
+            let (window, page, pages) = crate::components::page_window(total, page, BADGES_PER_PAGE);
+            let rows = &rows[window];
             let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
             let codes = store::codes_of(&state.db, &state.badge_keys, event.id, &ids).await?;
             let mut badges = Vec::with_capacity(rows.len());
-            for ticket in &rows {
+            for ticket in rows {
                 if let Some((_, code)) = codes.iter().find(|(id, _)| *id == ticket.id) {
                     badges.push(badge_of(ticket, code.clone())?);
                 }
             }
             let ticket_types =
                 tickets::ticket_types(&state.db, event.id).await?.into_iter().map(|t| (t.id, t.name)).collect();
-            Ok(BadgeBatch { slug, title: event.title, ticket_types, badges })
+            Ok(BadgeBatch { slug, title: event.title, ticket_types, badges, total, page, pages })
         }
         .await,
     )
+}
+
+/// Badges per page of batch printing (about 30 KB each, counting the QR code twice).
+pub const BADGES_PER_PAGE: usize = 50;
+
+/// Opens the browser's print dialogue (once the page is hydrated).
+fn print_page() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().print();
+    }
 }
 
 /// One printed badge; the print style sheet makes it an A6 page.
@@ -194,14 +219,25 @@ pub fn BadgeBatchPage() -> impl IntoView {
                 params.read().get("slug").unwrap_or_default(),
                 query.get("ticket_type").and_then(|t| t.parse::<i64>().ok()),
                 query.get("q").unwrap_or_default(),
+                query.get("page").and_then(|p| p.parse::<i64>().ok()),
             )
         },
-        |(slug, ticket_type, q)| load_badge_batch(slug, ticket_type, q),
+        |(slug, ticket_type, q, page)| load_badge_batch(slug, ticket_type, q, page),
     );
     await_view!(batch, |batch| {
-        let count = batch.badges.len();
+        let count = batch.total;
         let selected = query.read_untracked().get("ticket_type").unwrap_or_default();
         let q = query.read_untracked().get("q").unwrap_or_default();
+        let link = {
+            let (slug, selected, q) = (batch.slug.clone(), selected.clone(), q.clone());
+            Callback::new(move |page: i64| {
+                format!(
+                    "/organise/{slug}/badges?ticket_type={}&q={}&page={page}",
+                    crate::components::url_encode(&selected),
+                    crate::components::url_encode(&q)
+                )
+            })
+        };
         view! {
             <Title text=format!("Badges: {}", batch.title) />
             <section class="badge-sheet">
@@ -222,7 +258,12 @@ pub fn BadgeBatchPage() -> impl IntoView {
                         <label>"Name, email or organisation " <input type="search" name="q" value=q /></label>
                         <button type="submit">"Filter"</button>
                     </form>
-                    <p>{format!("{count} badge(s). ")}<button type="button" onclick="window.print()">"Print"</button></p>
+                    <p>
+                        {format!("{count} badge(s). ")}
+                        // No inline handler (the page's CSP allows none): the hydrated page prints.
+                        <button type="button" on:click=move |_| print_page()>"Print this page"</button>
+                    </p>
+                    <PageLinks page=batch.page pages=batch.pages link />
                 </div>
                 {batch.badges.into_iter().map(|badge| view! { <BadgeCard badge /> }).collect_view()}
             </section>

@@ -285,6 +285,32 @@ pub fn problem_view(error: AppError) -> AnyView {
 
 /// Percent-encodes every byte that is not an unreserved URL character (RFC 3986), for query
 /// values built into links.
+/// How many rows a list page shows at most; longer lists are split into pages.
+pub const PAGE_SIZE: usize = 100;
+
+/// Which rows of `total` make page `page` (counted from 1, kept in range), and how many pages
+/// there are.
+pub fn page_window(total: usize, page: Option<i64>, size: usize) -> (std::ops::Range<usize>, i64, i64) {
+    let pages = total.div_ceil(size).max(1) as i64;
+    let page = page.unwrap_or(1).clamp(1, pages);
+    let start = (page as usize - 1) * size;
+    (start..(start + size).min(total), page, pages)
+}
+
+/// "Page 2 of 7" with links to the previous and next pages; `link(n)` makes page n's address.
+#[component]
+pub fn PageLinks(page: i64, pages: i64, link: Callback<i64, String>) -> impl IntoView {
+    (pages > 1).then(|| {
+        view! {
+            <nav class="page-links" aria-label="Pages">
+                {(page > 1).then(|| view! { <a rel="prev" href=link.run(page - 1)>"← Previous"</a> " " })}
+                <span>{format!("Page {page} of {pages}")}</span>
+                {(page < pages).then(|| view! { " " <a rel="next" href=link.run(page + 1)>"Next →"</a> })}
+            </nav>
+        }
+    })
+}
+
 pub fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {

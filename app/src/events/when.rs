@@ -92,6 +92,25 @@ mod tests {
     }
 }
 
+/// "2027-03-16 09:00": an instant as a form shows it, to the minute, in the event's zone.
+pub fn form_minute(at: i64, tz: &TimeZone) -> String {
+    zoned(at, tz).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Reads a form's "YYYY-MM-DD HH:MM" (or "YYYY-MM-DDTHH:MM") in the event's zone. `None` when it
+/// does not parse or names a time that does not exist there (a gap of a DST change).
+pub fn parse_form_minute(text: &str, tz: &TimeZone) -> Option<i64> {
+    let text = text.trim().replacen('T', " ", 1);
+    let (day, time) = text.split_once(' ')?;
+    let date: Date = day.parse().ok()?;
+    let (hour, minute) = time.trim().split_once(':')?;
+    let (hour, minute): (i8, i8) = (hour.parse().ok()?, minute.parse().ok()?);
+    if !(0..24).contains(&hour) || !(0..60).contains(&minute) {
+        return None;
+    }
+    instant(date, hour, minute, tz)
+}
+
 /// When an event runs, in its own zone.
 #[derive(Clone, Debug)]
 pub struct EventWindow {
@@ -104,5 +123,21 @@ impl EventWindow {
     /// "Tuesday 16 March 2027, 09:00 CET – Wednesday 17 March 2027, 17:30 CET"
     pub fn describe(&self) -> String {
         format!("{} – {}", day_and_time(self.starts_at, &self.zone), day_and_time(self.ends_at, &self.zone))
+    }
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    #[test]
+    fn a_form_minute_reads_back_as_the_same_instant() {
+        let berlin = zone("Europe/Berlin").unwrap();
+        let at = instant(jiff::civil::date(2027, 3, 16), 9, 0, &berlin).unwrap();
+        assert_eq!(form_minute(at, &berlin), "2027-03-16 09:00");
+        assert_eq!(parse_form_minute("2027-03-16 09:00", &berlin), Some(at));
+        assert_eq!(parse_form_minute("2027-03-16T09:00", &berlin), Some(at));
+        assert_eq!(parse_form_minute("2027-03-16", &berlin), None);
+        assert_eq!(parse_form_minute("2027-03-16 25:00", &berlin), None);
     }
 }

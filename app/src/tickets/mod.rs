@@ -145,6 +145,8 @@ pub(crate) mod server {
         voucher: Option<&store::VoucherRow>,
         verified_member: bool,
     ) -> Result<Vec<TicketOffer>, AppError> {
+        // Seats held by checkouts that ended long ago are back on sale before they are counted.
+        store::release_expired_holds(&state.db, Some(event_id)).await?;
         let at = crate::platform::now();
         let payments = state.payments.is_some();
         let facts = voucher.map(|v| v.facts());

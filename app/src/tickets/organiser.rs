@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Eligibility, TicketStatus};
 use crate::await_view;
-use crate::components::{action_error, field_message, CsrfField, Field, FormAlert};
+use crate::components::{action_error, field_message, CsrfField, Field, FormAlert, PageLinks};
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,7 +62,11 @@ pub struct RegistrationsView {
     pub slug: String,
     pub title: String,
     pub types: Vec<TicketTypeSummary>,
+    /// The registrations of this page (at most `PAGE_SIZE`) of `total`.
     pub rows: Vec<RegistrationLine>,
+    pub total: usize,
+    pub page: i64,
+    pub pages: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,7 +82,7 @@ pub struct TicketSetup {
 async fn summaries(db: &crate::platform::Db, event: &crate::events::Event) -> Result<Vec<TicketTypeSummary>, AppError> {
     use super::{rules::format_money, store};
     let confirmed = store::confirmed_counts(db, event.id).await?;
-    let day = |t: i64| jiff::Timestamp::from_second(t).unwrap_or_default().to_zoned(event.window.zone.clone()).date();
+    let minute = |t: i64| crate::events::when::form_minute(t, &event.window.zone);
     Ok(store::ticket_types(db, event.id)
         .await?
         .into_iter()
@@ -89,9 +93,9 @@ async fn summaries(db: &crate::platform::Db, event: &crate::events::Event) -> Re
             capacity: t.capacity,
             seats_taken: t.seats_taken,
             confirmed: confirmed.iter().find(|(id, _)| *id == t.id).map_or(0, |(_, n)| *n),
-            sales_start: day(t.sales_start).to_string(),
-            // Sales end at the start of the stored day; the form shows the last day of sales.
-            sales_end: day(t.sales_end - 1).to_string(),
+            // To the minute, so that a form saved unchanged changes nothing.
+            sales_start: minute(t.sales_start),
+            sales_end: minute(t.sales_end),
             visibility: t.visibility.clone(),
             eligibility: t.eligibility(),
             name: t.name,
@@ -105,6 +109,7 @@ pub async fn load_registrations(
     slug: String,
     q: Option<String>,
     status: Option<String>,
+    page: Option<i64>,
 ) -> Result<RegistrationsView, AppError> {
     use super::{rules::format_money, store};
     use crate::platform::error::reply;
@@ -112,7 +117,10 @@ pub async fn load_registrations(
         async move {
             let (state, event) = crate::accounts::access::organiser(&slug).await?;
             let status = status.as_deref().and_then(TicketStatus::parse);
-            let rows = store::registrations(&state.db, event.id, q.as_deref().unwrap_or(""), status).await?;
+            let mut rows = store::registrations(&state.db, event.id, q.as_deref().unwrap_or(""), status).await?;
+            let total = rows.len();
+            let (window, page, pages) = crate::components::page_window(total, page, crate::components::PAGE_SIZE);
+            let rows: Vec<_> = rows.drain(window).collect();
             let zone = event.window.zone.clone();
             Ok(RegistrationsView {
                 types: summaries(&state.db, &event).await?,
@@ -142,6 +150,9 @@ pub async fn load_registrations(
                         }
                     })
                     .collect(),
+                total,
+                page,
+                pages,
                 slug: event.slug,
                 title: event.title,
             })
@@ -213,20 +224,30 @@ pub async fn load_ticket_setup(slug: String) -> Result<TicketSetup, AppError> {
     )
 }
 
-/// The start of a day in the event's zone, from `YYYY-MM-DD`.
+/// An instant of a sales window in the event's zone, from `YYYY-MM-DD HH:MM`; a day alone
+/// means its first minute, or (`day_only_means_end`) the moment it is over.
 #[cfg(feature = "ssr")]
-fn day_start(field: &str, text: &str, zone: &jiff::tz::TimeZone) -> Result<i64, AppError> {
-    let date: jiff::civil::Date =
-        text.trim().parse().map_err(|_| AppError::invalid(field, "Give the day as YYYY-MM-DD."))?;
-    crate::events::when::instant(date, 0, 0, zone).ok_or_else(|| AppError::invalid(field, "This day does not exist."))
-}
-
-#[cfg(feature = "ssr")]
-fn next_day_start(field: &str, text: &str, zone: &jiff::tz::TimeZone) -> Result<i64, AppError> {
-    let date: jiff::civil::Date =
-        text.trim().parse().map_err(|_| AppError::invalid(field, "Give the day as YYYY-MM-DD."))?;
-    let next = date.tomorrow().map_err(|_| AppError::invalid(field, "This day is out of range."))?;
-    crate::events::when::instant(next, 0, 0, zone).ok_or_else(|| AppError::invalid(field, "This day does not exist."))
+fn sales_instant(
+    field: &str,
+    text: &str,
+    zone: &jiff::tz::TimeZone,
+    day_only_means_end: bool,
+) -> Result<i64, AppError> {
+    use crate::events::when;
+    if let Some(at) = when::parse_form_minute(text, zone) {
+        return Ok(at);
+    }
+    // A day alone: sales start at its first minute, or end when it is over.
+    let date: jiff::civil::Date = text
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid(field, "Give the day and time as YYYY-MM-DD HH:MM (the event's time zone)."))?;
+    let date = if day_only_means_end {
+        date.tomorrow().map_err(|_| AppError::invalid(field, "This day is out of range."))?
+    } else {
+        date
+    };
+    when::instant(date, 0, 0, zone).ok_or_else(|| AppError::invalid(field, "This day does not exist."))
 }
 
 #[server(endpoint = "save_ticket_type")]
@@ -267,13 +288,30 @@ pub async fn save_ticket_type(
                 .filter(|c| (0..=100_000).contains(c))
                 .ok_or_else(|| AppError::invalid("capacity", "Give the number of tickets, from 0 to 100000."))?;
             let zone = event.window.zone.clone();
+            // The form shows times to the minute: a time sent back as shown keeps the stored
+            // instant (which may carry seconds), so a form saved unchanged changes nothing.
+            let stored = match id {
+                Some(id) => store::ticket_types(&state.db, event.id).await?.into_iter().find(|t| t.id == id),
+                None => None,
+            };
+            let keep = |text: &str, stored: Option<i64>| {
+                stored.filter(|at| crate::events::when::form_minute(*at, &zone) == text.trim())
+            };
+            let kept_start = keep(&sales_start, stored.as_ref().map(|t| t.sales_start));
+            let kept_end = keep(&sales_end, stored.as_ref().map(|t| t.sales_end));
             let draft = store::TicketTypeDraft {
                 name,
                 description,
                 price_cents: rules::parse_price("price", &price)?,
                 capacity,
-                sales_start: day_start("sales_start", &sales_start, &zone)?,
-                sales_end: next_day_start("sales_end", &sales_end, &zone)?.min(event.window.ends_at),
+                sales_start: match kept_start {
+                    Some(at) => at,
+                    None => sales_instant("sales_start", &sales_start, &zone, false)?,
+                },
+                sales_end: match kept_end {
+                    Some(at) => at,
+                    None => sales_instant("sales_end", &sales_end, &zone, true)?.min(event.window.ends_at),
+                },
                 visibility: rules::Visibility::parse(&visibility)
                     .ok_or_else(|| AppError::invalid("visibility", "Choose listed or hidden."))?,
                 eligibility: rules::Eligibility::parse(&eligibility)
@@ -335,7 +373,7 @@ pub async fn create_voucher(
                     AppError::invalid("max_uses", "Give how often the code can be used, from 1 to 100000.")
                 })?;
             let valid_from = now();
-            let valid_until = next_day_start("valid_until", &valid_until, &event.window.zone)?;
+            let valid_until = sales_instant("valid_until", &valid_until, &event.window.zone, true)?;
             if valid_until <= valid_from {
                 return Err(AppError::invalid("valid_until", "The last valid day must not be in the past."));
             }
@@ -367,17 +405,28 @@ pub fn RegistrationsPage() -> impl IntoView {
                 params.read().get("slug").unwrap_or_default(),
                 query.read().get("q"),
                 query.read().get("status"),
+                query.read().get("page").and_then(|p| p.parse::<i64>().ok()),
                 refund.version().get(),
             )
         },
-        |(slug, q, status, _)| load_registrations(slug, q, status),
+        |(slug, q, status, page, _)| load_registrations(slug, q, status, page),
     );
     let error = action_error(refund);
     await_view!(view_data, |data| {
         let slug = data.slug.clone();
         let q = query.read_untracked().get("q").unwrap_or_default();
         let status = query.read_untracked().get("status").unwrap_or_default();
-        let count = data.rows.len();
+        let count = data.total;
+        let link = {
+            let (slug, q, status) = (slug.clone(), q.clone(), status.clone());
+            Callback::new(move |page: i64| {
+                format!(
+                    "/organise/{slug}/registrations?q={}&status={}&page={page}",
+                    crate::components::url_encode(&q),
+                    crate::components::url_encode(&status)
+                )
+            })
+        };
         view! {
             <Title text=format!("Registrations: {}", data.title) />
             <section class="organise registrations">
@@ -410,6 +459,7 @@ pub fn RegistrationsPage() -> impl IntoView {
                 </form>
                 <FormAlert error />
                 <p class="hint">{format!("{count} registrations")}</p>
+                <PageLinks page=data.page pages=data.pages link />
                 <table class="data">
                     <thead><tr>
                         <th scope="col">"#"</th><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Organisation"</th>
@@ -557,8 +607,8 @@ fn TicketTypeForm(
                 <Field label="Capacity" name="capacity" kind="number" value=capacity error=field("capacity") />
             </div>
             <div class="field-row">
-                <Field label="Sales start (YYYY-MM-DD)" name="sales_start" value=sales_start error=field("sales_start") />
-                <Field label="Last day of sales (YYYY-MM-DD)" name="sales_end" value=sales_end error=field("sales_end") />
+                <Field label="Sales start (YYYY-MM-DD HH:MM, the event's time)" name="sales_start" value=sales_start error=field("sales_start") />
+                <Field label="Sales end (YYYY-MM-DD HH:MM, the event's time)" name="sales_end" value=sales_end error=field("sales_end") />
             </div>
             <div class="field-row">
                 <div class="field">

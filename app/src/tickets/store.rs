@@ -337,28 +337,82 @@ pub async fn release(
     let placeholders: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "update tickets set status = $1, cancelled_at = $2 where id = $3 and status in ({})
-         returning ticket_type_id, voucher_id",
+         returning ticket_type_id, voucher_id, user_id, event_id",
         placeholders.join(", ")
     );
-    tx_run!(tx, |conn| {
+    let holder = tx_run!(tx, |conn| {
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(to).bind(at).bind(ticket_id);
         for status in from {
             query = query.bind(*status);
         }
-        let released: Option<(i64, Option<i64>)> = query.fetch_optional(&mut *conn).await?;
-        let Some((ticket_type_id, voucher_id)) = released else { return Ok(false) };
-        sqlx::query("update ticket_types set seats_taken = seats_taken - 1 where id = $1")
-            .bind(ticket_type_id)
-            .execute(&mut *conn)
-            .await?;
-        if let Some(voucher_id) = voucher_id {
-            sqlx::query("update vouchers set times_used = times_used - 1 where id = $1 and times_used > 0")
-                .bind(voucher_id)
-                .execute(&mut *conn)
-                .await?;
+        let released: Option<(i64, Option<i64>, i64, i64)> = query.fetch_optional(&mut *conn).await?;
+        match released {
+            None => Ok::<Option<(i64, i64)>, sqlx::Error>(None),
+            Some((ticket_type_id, voucher_id, user_id, event_id)) => {
+                sqlx::query("update ticket_types set seats_taken = seats_taken - 1 where id = $1")
+                    .bind(ticket_type_id)
+                    .execute(&mut *conn)
+                    .await?;
+                if let Some(voucher_id) = voucher_id {
+                    sqlx::query("update vouchers set times_used = times_used - 1 where id = $1 and times_used > 0")
+                        .bind(voucher_id)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(Some((user_id, event_id)))
+            }
         }
-        Ok(true)
-    })
+    })?;
+    let Some((user_id, event_id)) = holder else { return Ok(false) };
+    // The seats of limited sessions the holder took go back too.
+    crate::agenda::store::free_seats_of(tx, user_id, event_id).await?;
+    Ok(true)
+}
+
+/// How long after its Checkout Session expired a held seat is taken back without Stripe's word:
+/// the `checkout.session.expired` notification normally does it; this is the backstop for one
+/// that never comes. The grace leaves a payment made at the last second time to arrive.
+pub const HOLD_GRACE_SECONDS: i64 = 5 * 60;
+
+/// Releases the held seats whose checkout ended more than the grace ago (of one event, or of
+/// all): run on reading an event's offers and every minute by the sweeper. Returns how many.
+pub async fn release_expired_holds(db: &Db, event_id: Option<i64>) -> Result<u64, AppError> {
+    let at = now();
+    let expired: Vec<i64> = db_run!(db, |pool| sqlx::query_scalar(
+        "select id from tickets
+          where status = $1 and hold_expires_at is not null and hold_expires_at < $2
+            and ($3 is null or event_id = $3)"
+    )
+    .bind(TicketStatus::Pending)
+    .bind(at - HOLD_GRACE_SECONDS)
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?;
+    let mut released = 0;
+    for ticket_id in expired {
+        let mut tx = db.begin_write().await?;
+        if release(&mut tx, ticket_id, &[TicketStatus::Pending], TicketStatus::Expired, at).await? {
+            released += 1;
+        }
+        tx.commit().await?;
+    }
+    if released > 0 {
+        tracing::info!(released, "released held seats whose checkout ended");
+    }
+    Ok(released)
+}
+
+/// Runs `release_expired_holds` every minute for the life of the process.
+pub fn spawn_hold_sweeper(db: Db) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(error) = release_expired_holds(&db, None).await {
+                tracing::warn!(?error, "the hold sweeper failed; it tries again in a minute");
+            }
+        }
+    });
 }
 
 /// Gives a held seat back when its checkout could not even be started.

@@ -264,6 +264,34 @@ impl TestApp {
         browser
     }
 
+    /// Creates an attendee with a confirmed free ticket (the event's member ticket) directly in
+    /// the database, and a browser signed in as them, ready before any race starts.
+    pub async fn ticket_holder(&self, email: &str, name: &str, slug: &str) -> (i64, Browser) {
+        let user_id = self.attendee(email, name).await;
+        let now = app::platform::now();
+        app::db_run!(self.db(), |pool| {
+            sqlx::query(
+            "insert into tickets (event_id, ticket_type_id, user_id, status, price_cents, currency, attendee_name, email,
+                                  organisation, organisation_type, country, job_role, themes, offers, seeks,
+                                  directory_consent, terms_accepted_at, created_at, confirmed_at)
+             select e.id, t.id, $1, 'confirmed', 0, t.currency, $2, $3, 'Test Org', 'company', 'DE', 'Tester', '', '', '',
+                    false, $4, $4, $4
+               from events e join ticket_types t on t.event_id = e.id and t.name = 'Member ticket'
+              where e.slug = $5"
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(email)
+        .bind(now)
+        .bind(slug)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .expect("a confirmed ticket")
+        });
+        (user_id, self.browser_as(user_id).await)
+    }
+
     /// Creates an attendee account directly in the database; returns its id.
     pub async fn attendee(&self, email: &str, name: &str) -> i64 {
         app::db_run!(self.db(), |pool| sqlx::query_scalar(
