@@ -46,6 +46,13 @@ impl AppError {
         }
     }
 
+    /// A fault of the server or of the way to it (not a refusal of the request): the request
+    /// may well succeed later, so a device keeps what it sent (the door scanner judges and
+    /// queues the scan) instead of dropping it.
+    pub fn is_server_fault(&self) -> bool {
+        matches!(self, AppError::Internal | AppError::Busy | AppError::Transport(_))
+    }
+
     /// The HTTP status this error answers with.
     pub fn status(&self) -> u16 {
         match self {

@@ -73,6 +73,31 @@ test("door staff check in a demo badge with a handheld scanner, then see it was 
   await expect(entrance.locator(".count-checked-in")).toHaveText("2");
 });
 
+test("a server fault does not lose a scan: it is judged on the device and sent later", async ({ browser }) => {
+  const organiser = await signedIn(browser, "organiser.biorn@eventxchange.test");
+  const mette = await badgeCode(organiser, "Mette Sørensen");
+  const door = await signedIn(browser, "scanner.heidelberg@eventxchange.test");
+  await door.goto("/scan/heidelberg-2027");
+  await expect(door.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(door.getByText(/tickets on this device/)).toBeVisible();
+  await door.getByLabel("Check-in list").selectOption({ label: "Plenary hall" });
+  await expect(door.getByText(/tickets on this device/)).toBeVisible();
+
+  // The database is down: the server answers every scan with a fault.
+  await door.route("**/api/scan_badge", (route) =>
+    route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify("Internal") }),
+  );
+  await scan(door, mette);
+  const verdict = door.locator(".verdict");
+  await expect(verdict.locator(".verdict-headline")).not.toHaveText("");
+  await expect(verdict).toContainText("Decided offline");
+  await expect(door.locator(".scanner-status")).toContainText("1 queued");
+
+  // The server recovers: the queued scan reaches it.
+  await door.unroute("**/api/scan_badge");
+  await expect(door.locator(".scanner-status")).not.toContainText("queued", { timeout: 20_000 });
+});
+
 test("the scanner reads a badge through the phone camera", async ({ browser, playwright, baseURL }) => {
   const organiser = await signedIn(browser, "organiser.biorn@eventxchange.test");
   const andres = await badgeCode(organiser, "Andres Kuusk");

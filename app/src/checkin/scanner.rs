@@ -202,7 +202,7 @@ impl Desk {
     }
 
     /// One scan, by badge code or (from the name search) by ticket: the server decides while
-    /// online; offline, or when the network fails on the way, the device does.
+    /// online; offline, or when the network or the server fails on the way, the device does.
     fn process(self, code: Option<String>, ticket: Option<i64>) {
         let scan = QueuedScan {
             list: self.list_id.get_untracked(),
@@ -221,8 +221,13 @@ impl Desk {
         spawn_local(async move {
             match send(slug, station, scan.clone(), false).await {
                 Ok(outcome) => self.show(outcome, false),
-                Err(AppError::Transport(_)) => {
-                    self.online.set(false);
+                // No network, or a server fault (database down, a locked SQLite, a proxy's 502):
+                // the scan is judged here and queued, never lost. Only a refusal of the scan
+                // itself is shown as such.
+                Err(error) if error.is_server_fault() => {
+                    if matches!(error, AppError::Transport(_)) {
+                        self.online.set(false);
+                    }
                     self.decide_offline(scan);
                 }
                 Err(error) => self.shown.set(Some(Shown::Note(error.to_string()))),
