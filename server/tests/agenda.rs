@@ -61,6 +61,19 @@ async fn agenda_pages_filter_and_show_local_times(backend: Backend) {
     assert!(html.contains("09:30–10:15 CET"), "times carry the zone");
     let (_, html) = browser.page("/events/heidelberg-2027/agenda?track=Clinical%20translation").await;
     assert_eq!(html.matches("data-session=").count(), 6);
+    // The theme filter shows exactly the sessions of that theme, as the agenda data says (and
+    // none for a theme the event has no session of).
+    let data = agenda(&browser, HEIDELBERG).await;
+    let mut counts = Vec::new();
+    for (code, name) in
+        [("biomarkers", "Biomarkers"), ("companion-diagnostics", "CompanionDiagnostics"), ("multiomics", "Multiomics")]
+    {
+        let themed = data["sessions"].as_array().unwrap().iter().filter(|s| s["theme"] == name).count();
+        let (_, html) = browser.page(&format!("/events/heidelberg-2027/agenda?theme={code}")).await;
+        assert_eq!(html.matches("data-session=").count(), themed, "?theme={code}");
+        counts.push(themed);
+    }
+    assert!(counts.iter().any(|n| *n > 0) && counts.iter().any(|n| *n < all), "{counts:?} of {all}");
     let (_, html) = browser.page("/events/heidelberg-2027/agenda?day=2027-03-17&by=track").await;
     let day_two = html.matches("data-session=").count();
     assert!(day_two > 0 && day_two < all);
@@ -96,6 +109,12 @@ async fn calendar_files_are_valid_and_stable(backend: Backend) {
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
     let event_ics = response.text().await.unwrap();
     validate_ics("event", &event_ics);
+    // Every event's file, each in its own zone.
+    for slug in ["heidelberg-2027", "leuven-2027", "copenhagen-2027", "tartu-2027"] {
+        let body =
+            reqwest::get(format!("{}/events/{slug}/calendar.ics", app.base())).await.unwrap().text().await.unwrap();
+        validate_ics(slug, &body);
+    }
     assert!(event_ics.contains("UID:event-copenhagen-2027@eventxchange.celis\r\n"));
     // 09:00 in Copenhagen on 14 September 2027 is 07:00 UTC (summer time).
     assert!(event_ics.contains("DTSTART:20270914T070000Z\r\n"), "{event_ics}");

@@ -354,13 +354,17 @@ async fn paid_tickets_are_confirmed_only_by_a_verified_webhook(backend: Backend)
     assert_eq!(deliver_with(&app, &tampered, &header).await, 400);
     assert_eq!(ticket_status(&app, ticket).await, "pending");
 
-    // Delivered five times at once: confirmed once, one mail.
+    // Delivered five times at once: confirmed once, one mail. Each delivery is signed (the
+    // signer is a separate process) before a barrier releases all five together.
     let statuses = {
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(5));
         let mut handles = Vec::new();
         for _ in 0..5 {
             let (base, body) = (app.base().to_string(), completed.clone());
+            let header = stripe::signature_header(&body, WEBHOOK_SECRET, app::platform::now());
+            let start = start.clone();
             handles.push(tokio::spawn(async move {
-                let header = stripe::signature_header(&body, WEBHOOK_SECRET, app::platform::now());
+                start.wait().await;
                 reqwest::Client::new()
                     .post(format!("{base}/api/v1/stripe/webhook"))
                     .header("stripe-signature", header)
@@ -394,10 +398,17 @@ async fn paid_tickets_are_confirmed_only_by_a_verified_webhook(backend: Backend)
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].payment_intent, "pi_test_paid");
     assert_eq!(ticket_status(&app, ticket).await, "confirmed");
+    let keys = &app.server.state.badge_keys;
+    let badge = app::badges::store::current_code(app.db(), keys, ticket).await.unwrap();
+    assert!(badge.is_some(), "a confirmed ticket has a badge");
     let refunded = stripe::event("evt_refund_1", "charge.refunded", stripe::refunded_charge("pi_test_paid", 29_000));
     assert_eq!(deliver(&app, &refunded, now()).await, 200);
     assert_eq!(deliver(&app, &refunded, now()).await, 200);
     assert_eq!(ticket_status(&app, ticket).await, "refunded");
+    // The refund revokes the badge: no code any more, and its PNG is refused.
+    assert_eq!(app::badges::store::current_code(app.db(), keys, ticket).await.unwrap(), None);
+    let png = browser.client.get(format!("{}/tickets/{ticket}/badge.png", app.base())).send().await.unwrap();
+    assert_eq!(png.status().as_u16(), 422);
     assert_eq!(seats_taken(&app, paid).await, 0);
     assert_eq!(mails_with_subject(&app, "Refund of your ticket").await, 1);
     // A refunded ticket cannot be confirmed again by a late or replayed completion.
