@@ -593,6 +593,49 @@ async fn seats_are_not_held_without_a_sale(backend: Backend) {
     .unwrap()
     });
     assert_eq!((taken, chosen), (0, 0), "the session seat went back with the ticket");
+
+    // Organisers cancel any unpaid ticket of their event (its session seats go back too); the
+    // organisers of another cluster cannot.
+    let (guest, guest_browser) = app.ticket_holder("guest.cancel@example.org", "Gina Guest", HEIDELBERG).await;
+    let chosen = guest_browser
+        .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &session.to_string()), ("remove", "false")])
+        .await;
+    assert!(chosen.ok(), "{chosen:?}");
+    let guest_ticket: i64 =
+        app::db_run!(app.db(), |pool| sqlx::query_scalar("select id from tickets where user_id = $1")
+            .bind(guest)
+            .fetch_one(pool)
+            .await
+            .unwrap());
+    let stranger = app.signed_in("organiser.tartu@eventxchange.test").await;
+    let refused =
+        stranger.submit("cancel_registration", &[("slug", HEIDELBERG), ("id", &guest_ticket.to_string())]).await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
+    let elsewhere =
+        organiser.submit("cancel_registration", &[("slug", "leuven-2027"), ("id", &guest_ticket.to_string())]).await;
+    assert_eq!(elsewhere.status, 403, "not an organiser of that event either");
+    let cancelled =
+        organiser.submit("cancel_registration", &[("slug", HEIDELBERG), ("id", &guest_ticket.to_string())]).await;
+    assert!(cancelled.ok(), "{cancelled:?}");
+    assert_eq!(ticket_status(&app, guest_ticket).await, "cancelled");
+    let again =
+        organiser.submit("cancel_registration", &[("slug", HEIDELBERG), ("id", &guest_ticket.to_string())]).await;
+    assert_eq!(invalid_field(&again), "ticket");
+    let taken: i64 =
+        app::db_run!(app.db(), |pool| sqlx::query_scalar("select seats_taken from agenda_sessions where id = $1")
+            .bind(session)
+            .fetch_one(pool)
+            .await
+            .unwrap());
+    assert_eq!(taken, 0);
+    let mailed: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select count(*) from outbox where recipient = 'guest.cancel@example.org' and subject like '%is cancelled'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(mailed, 1, "the holder is told once");
 }
 
 /// Long lists come a page at a time: batch badge printing and the registrations list show at

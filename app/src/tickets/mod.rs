@@ -557,7 +557,8 @@ pub async fn cancel_ticket(#[server(rename = "csrf")] _csrf: String, id: i64) ->
                     "This ticket cannot be cancelled here. For a paid ticket, ask the organisers for a refund.",
                 ));
             }
-            store::cancel(&state.db, id, &mail::cancellation(&state.settings.public_url, &ticket)).await?;
+            let cancellation = mail::cancellation(&state.settings.public_url, &ticket);
+            store::cancel(&state.db, id, &[rules::TicketStatus::Confirmed], &cancellation).await?;
             Ok(())
         }
         .await,

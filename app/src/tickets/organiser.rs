@@ -54,6 +54,8 @@ pub struct RegistrationLine {
     pub price: String,
     pub registered: String,
     pub may_refund: bool,
+    /// A ticket nobody paid for (free, or a hold): organisers may cancel it outright.
+    pub may_cancel: bool,
     pub refund_requested: bool,
 }
 
@@ -134,6 +136,8 @@ pub async fn load_registrations(
                             may_refund: status == TicketStatus::Confirmed
                                 && t.payment_intent_id.is_some()
                                 && t.refund_requested_at.is_none(),
+                            may_cancel: matches!(status, TicketStatus::Confirmed | TicketStatus::Pending)
+                                && t.payment_intent_id.is_none(),
                             refund_requested: t.refund_requested_at.is_some() && status == TicketStatus::Confirmed,
                             email: t.email,
                             organisation: t.organisation,
@@ -182,6 +186,38 @@ pub async fn refund_ticket(#[server(rename = "csrf")] _csrf: String, slug: Strin
             })?;
             payments.refund(&ticket).await?;
             store::mark_refund_requested(&state.db, id).await
+        }
+        .await,
+    )
+}
+
+/// Cancels a ticket of the event that nobody paid for (a free ticket, or a seat held for a
+/// checkout): the seat, a voucher use and the holder's limited session seats go back, and the
+/// holder gets the cancellation mail. Paid tickets are refunded instead.
+#[server(endpoint = "cancel_registration")]
+pub async fn cancel_registration(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    id: i64,
+) -> Result<(), AppError> {
+    use super::{mail, store};
+    use crate::platform::error::reply;
+    reply(
+        async move {
+            let (state, event) = crate::accounts::access::organiser(&slug).await?;
+            let ticket = store::ticket(&state.db, id).await?;
+            if ticket.event_id != event.id {
+                return Err(AppError::NotFound("This ticket".into()));
+            }
+            if ticket.payment_intent_id.is_some() {
+                return Err(AppError::invalid("ticket", "This ticket was paid for: refund it instead."));
+            }
+            let cancellation = mail::cancellation(&state.settings.public_url, &ticket);
+            let unpaid = [TicketStatus::Confirmed, TicketStatus::Pending];
+            if !store::cancel(&state.db, id, &unpaid, &cancellation).await? {
+                return Err(AppError::invalid("ticket", "This ticket is not live any more."));
+            }
+            Ok(())
         }
         .await,
     )
@@ -399,6 +435,7 @@ pub fn RegistrationsPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let refund = ServerAction::<RefundTicket>::new();
+    let cancel = ServerAction::<CancelRegistration>::new();
     let view_data = Resource::new(
         move || {
             (
@@ -406,12 +443,13 @@ pub fn RegistrationsPage() -> impl IntoView {
                 query.read().get("q"),
                 query.read().get("status"),
                 query.read().get("page").and_then(|p| p.parse::<i64>().ok()),
-                refund.version().get(),
+                refund.version().get() + cancel.version().get(),
             )
         },
         |(slug, q, status, page, _)| load_registrations(slug, q, status, page),
     );
     let error = action_error(refund);
+    let cancel_error = action_error(cancel);
     await_view!(view_data, |data| {
         let slug = data.slug.clone();
         let q = query.read_untracked().get("q").unwrap_or_default();
@@ -458,6 +496,7 @@ pub fn RegistrationsPage() -> impl IntoView {
                     <button type="submit" class="secondary">"Search"</button>
                 </form>
                 <FormAlert error />
+                <FormAlert error=cancel_error />
                 <p class="hint">{format!("{count} registrations")}</p>
                 <PageLinks page=data.page pages=data.pages link />
                 <table class="data">
@@ -468,6 +507,7 @@ pub fn RegistrationsPage() -> impl IntoView {
                     <tbody>
                         {data.rows.into_iter().map(|r| {
                             let slug = slug.clone();
+                            let refund_slug = slug.clone();
                             view! {
                                 <tr data-ticket=r.id data-status=r.status.code()>
                                     <td><A href=format!("/tickets/{}", r.id)>{r.id}</A></td>
@@ -478,9 +518,16 @@ pub fn RegistrationsPage() -> impl IntoView {
                                     <td>{r.may_refund.then(|| view! {
                                         <ActionForm action=refund attr:class="inline-form">
                                             <CsrfField />
-                                            <input type="hidden" name="slug" value=slug.clone() />
+                                            <input type="hidden" name="slug" value=refund_slug />
                                             <input type="hidden" name="id" value=r.id.to_string() />
                                             <button type="submit" class="secondary small">"Refund"</button>
+                                        </ActionForm>
+                                    })}{r.may_cancel.then(|| view! {
+                                        <ActionForm action=cancel attr:class="inline-form">
+                                            <CsrfField />
+                                            <input type="hidden" name="slug" value=slug.clone() />
+                                            <input type="hidden" name="id" value=r.id.to_string() />
+                                            <button type="submit" class="secondary small danger">"Cancel"</button>
                                         </ActionForm>
                                     })}</td>
                                 </tr>

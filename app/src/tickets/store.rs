@@ -424,11 +424,13 @@ pub async fn abandon_hold(db: &Db, ticket_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The holder cancels a confirmed free ticket; the cancellation mail is queued with it.
-pub async fn cancel(db: &Db, ticket_id: i64, mail: &OutgoingMail) -> Result<bool, AppError> {
+/// Cancels a ticket that is in one of `from` (the holder: a confirmed free ticket; organisers:
+/// any ticket nobody paid for); the cancellation mail is queued with it. False when the ticket
+/// was not in one of them any more.
+pub async fn cancel(db: &Db, ticket_id: i64, from: &[TicketStatus], mail: &OutgoingMail) -> Result<bool, AppError> {
     let at = now();
     let mut tx = db.begin_write().await?;
-    let done = release(&mut tx, ticket_id, &[TicketStatus::Confirmed], TicketStatus::Cancelled, at).await?;
+    let done = release(&mut tx, ticket_id, from, TicketStatus::Cancelled, at).await?;
     if done {
         enqueue_in(&mut tx, mail).await?;
     }
