@@ -173,11 +173,7 @@ pub async fn refund_ticket(#[server(rename = "csrf")] _csrf: String, slug: Strin
     use crate::platform::error::reply;
     reply(
         async move {
-            let (state, event) = crate::accounts::access::organiser(&slug).await?;
-            let ticket = store::ticket(&state.db, id).await?;
-            if ticket.event_id != event.id {
-                return Err(AppError::NotFound("This ticket".into()));
-            }
+            let (state, ticket) = ticket_of_event(&slug, id).await?;
             if ticket.status() != TicketStatus::Confirmed || ticket.payment_intent_id.is_none() {
                 return Err(AppError::invalid("ticket", "Only confirmed, paid tickets can be refunded."));
             }
@@ -189,6 +185,18 @@ pub async fn refund_ticket(#[server(rename = "csrf")] _csrf: String, slug: Strin
         }
         .await,
     )
+}
+
+/// For organiser server functions about one ticket: the state and the ticket, when the signed-in
+/// person organises the event and the ticket belongs to it (another event's is "not found").
+#[cfg(feature = "ssr")]
+async fn ticket_of_event(slug: &str, id: i64) -> Result<(crate::state::AppState, super::store::TicketRow), AppError> {
+    let (state, event) = crate::accounts::access::organiser(slug).await?;
+    let ticket = super::store::ticket(&state.db, id).await?;
+    if ticket.event_id != event.id {
+        return Err(AppError::NotFound("This ticket".into()));
+    }
+    Ok((state, ticket))
 }
 
 /// Cancels a ticket of the event that nobody paid for (a free ticket, or a seat held for a
@@ -204,11 +212,7 @@ pub async fn cancel_registration(
     use crate::platform::error::reply;
     reply(
         async move {
-            let (state, event) = crate::accounts::access::organiser(&slug).await?;
-            let ticket = store::ticket(&state.db, id).await?;
-            if ticket.event_id != event.id {
-                return Err(AppError::NotFound("This ticket".into()));
-            }
+            let (state, ticket) = ticket_of_event(&slug, id).await?;
             if ticket.payment_intent_id.is_some() {
                 return Err(AppError::invalid("ticket", "This ticket was paid for: refund it instead."));
             }
