@@ -3,8 +3,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-// The tests start the built server on its own port with a fresh SQLite database holding the
-// demo series. scripts/test.sh builds it and says where it is.
+// Each run starts the built server on its own port with a fresh SQLite database holding the
+// demo series. scripts/test.sh builds it, says where it is, and runs each spec file on its own,
+// so every file starts from the demo data alone.
 const port = Number(process.env.EXX_E2E_PORT ?? 3107);
 const server = process.env.EXX_SERVER_BIN ?? resolve(__dirname, "../target/debug/server");
 const siteRoot = process.env.EXX_SITE_ROOT ?? resolve(__dirname, "../target/site");

@@ -130,4 +130,16 @@ target_dir=${CARGO_TARGET_DIR:-target}
 export EXX_SERVER_BIN="$PWD/$target_dir/debug/server"
 case "$target_dir" in /*) export EXX_SERVER_BIN="$target_dir/debug/server" ;; esac
 export EXX_SITE_ROOT="${LEPTOS_SITE_ROOT:-$(dirname "$EXX_SERVER_BIN")/../site}"
-cd end2end && npx playwright test
+cd end2end
+# Each spec file runs against a server of its own with a fresh demo database (the config makes
+# one per run), so no journey depends on what another one did before it. All files run, and
+# the failures are counted at the end, so one failing file does not hide the others.
+failed_specs=()
+for spec in tests/*.spec.ts; do
+  echo "[test] end-to-end: $spec (fresh server and database)"
+  npx playwright test "$spec" || failed_specs+=("$spec")
+done
+if [ ${#failed_specs[@]} -gt 0 ]; then
+  echo "[test] end-to-end journeys FAILED in: ${failed_specs[*]}" >&2
+  exit 1
+fi

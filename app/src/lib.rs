@@ -118,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organise/:slug/tickets") view=tickets::TicketSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=accounts::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=accounts::SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup/confirm") view=accounts::ConfirmSignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/password/forgot") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/password/reset") view=accounts::ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=accounts::AccountPage ssr=SsrMode::Async />

@@ -154,3 +154,38 @@ with open(sys.argv[2], "wb") as out:
     await camera.close();
   }
 });
+
+/** The keys of the scanners' offline lists kept in the page's localStorage. */
+async function keptLists(page: Page): Promise<string[]> {
+  return page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith("exx-scan-") && key.includes("-list-")));
+}
+
+test("a scanner's copy of the attendee list leaves the device with the session and after the event", async ({ browser }) => {
+  const door = await signedIn(browser, "scanner.heidelberg@eventxchange.test");
+  await door.goto("/scan/heidelberg-2027");
+  await expect(door.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(door.getByText(/tickets on this device/)).toBeVisible();
+  const [kept] = await keptLists(door);
+  expect(kept).toBeTruthy();
+  const copy = JSON.parse((await door.evaluate((key) => localStorage.getItem(key), kept)) ?? "{}");
+  // People who may not enter are kept without a name.
+  for (const ticket of copy.tickets) {
+    if (!ticket.confirmed) expect(ticket.name ?? "").toBe("");
+  }
+  expect(copy.keep_until).toBeGreaterThan(Date.now() / 1000);
+
+  // A copy whose event is over goes at the next page load.
+  await door.evaluate(
+    ([key, stale]) => localStorage.setItem(key, stale),
+    [kept.replace(/-list-\d+$/, "-list-999999"), JSON.stringify({ ...copy, list_id: 999999, keep_until: 1 })],
+  );
+  expect(await keptLists(door)).toHaveLength(2);
+  await door.goto("/account");
+  await expect(door.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect.poll(() => keptLists(door)).toEqual([kept]);
+
+  // Signing out takes every copy with it.
+  await door.getByRole("button", { name: "Sign out" }).click();
+  await expect(door.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await expect.poll(() => keptLists(door)).toEqual([]);
+});

@@ -165,7 +165,7 @@ async fn run(
                     .post(format!("{base}/api/confirm_registration"))
                     .header("cookie", &cookie)
                     .header("accept", "application/json")
-                    .form(&[("csrf", CSRF), ("slug", SLUG)])
+                    .form(&[("csrf", CSRF), ("slug", SLUG), ("reviewed_total", "0")])
                     .send()
                     .await
                     .expect("confirm");

@@ -13,7 +13,7 @@ use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 /// The largest request body a server function accepts.
 pub const SERVER_FN_BODY_LIMIT: usize = 3 * 1024 * 1024;
@@ -129,6 +129,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(csrf_policy(&state), web::guard))
         .layer(middleware::from_fn_with_state(state.settings.secure_cookies, web::security_headers))
+        // Pages, JSON (the scanners' offline data above all, on venue Wi-Fi) and the bundle go
+        // out gzip-compressed to clients that accept it; images and tiny answers as they are.
+        .layer(CompressionLayer::new().gzip(true))
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_answer))
         .with_state(state)
 }

@@ -177,6 +177,39 @@ async fn personal_agenda_flags_overlaps(backend: Backend) {
     assert!(mine[0]["clashing"].as_array().unwrap().is_empty());
 }
 
+/// The personal agenda works without JavaScript: the agenda page's own form, posted as a plain
+/// form, adds the session and comes back to the page, which then offers to remove it.
+async fn personal_agenda_works_without_javascript(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let attendee = app.signed_in("attendee@eventxchange.test").await;
+    let agenda_view = agenda(&attendee, HEIDELBERG).await;
+    let keynote = session_id_titled(&agenda_view, "Keynote: Biomarkers that changed");
+    let page = format!("/events/{HEIDELBERG}/agenda");
+    let (status, html) = attendee.page(&page).await;
+    assert_eq!(status, 200);
+    let marker = format!("name=\"session_id\" value=\"{keynote}\"");
+    let (action, fields) = common::form_containing(&html, &marker).expect("the session's form is in the page");
+    assert!(fields.iter().any(|(name, value)| name == "remove" && value == "false"), "{fields:?}");
+    // As a browser without JavaScript sends it: url-encoded, with the page as Referer.
+    let response = attendee
+        .client
+        .post(format!("{}{action}", app.base()))
+        .header("referer", format!("{}{page}", app.base()))
+        .header("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let back = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.trim_end_matches('?').ends_with(&page), "back to the agenda: {back}");
+    let (_, html) = attendee.page(&page).await;
+    let (_, fields) = common::form_containing(&html, &marker).unwrap();
+    assert!(fields.iter().any(|(name, value)| name == "remove" && value == "true"), "now offered for removal");
+    let mine = attendee.fetch("my_agenda", &[]).await.body;
+    assert!(mine.to_string().contains(&format!("\"id\":{keynote}")), "{mine}");
+}
+
 async fn limited_seats_are_never_overbooked(backend: Backend) {
     let app = app_or_skip!(backend);
     let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
@@ -585,6 +618,7 @@ on_both_backends!(
     agenda_pages_filter_and_show_local_times,
     calendar_files_are_valid_and_stable,
     personal_agenda_flags_overlaps,
+    personal_agenda_works_without_javascript,
     limited_seats_are_never_overbooked,
     organisers_edit_sessions_within_the_rules,
     concurrent_edits_never_double_book_a_room,

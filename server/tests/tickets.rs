@@ -91,7 +91,14 @@ async fn register(browser: &Browser, ticket_type: i64, voucher: &str, name: &str
     if !prepared.ok() {
         return prepared;
     }
-    browser.submit("confirm_registration", &[("slug", HEIDELBERG)]).await
+    confirm(browser).await
+}
+
+/// Confirms the registration at the price the review step shows, as the review page does.
+async fn confirm(browser: &Browser) -> Reply {
+    let review = browser.fetch("registration_review", &[("slug", HEIDELBERG)]).await;
+    let total = review.body.get("total_cents").and_then(serde_json::Value::as_i64).unwrap_or(0).to_string();
+    browser.submit("confirm_registration", &[("slug", HEIDELBERG), ("reviewed_total", &total)]).await
 }
 
 fn invalid_field(reply: &Reply) -> String {
@@ -185,6 +192,17 @@ async fn free_tickets_confirm_at_once_with_a_mailed_calendar(backend: Backend) {
     assert_eq!(seats_taken(&app, member).await, guests);
     let mails = listener.wait_for_messages(2, Duration::from_secs(30)).await;
     assert!(mails[1].subject.contains("cancelled"), "{}", mails[1].subject);
+    // Exactly these two were sent: once the outbox has nothing left to send, no third (and no
+    // duplicate of either) arrives.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while scalar(&app, "select count(*) from outbox where sent_at is null and id > $1", 0).await > 0 {
+        assert!(std::time::Instant::now() < deadline, "the outbox did not empty");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = listener.messages();
+    assert_eq!(sent.len(), 2, "{:?}", sent.iter().map(|m| &m.subject).collect::<Vec<_>>());
+    assert!(sent.iter().all(|m| m.to == "attendee@eventxchange.test"));
     listener.stop();
 }
 
@@ -228,13 +246,14 @@ async fn bad_registrations_are_refused_and_change_nothing(backend: Backend) {
         assert_eq!(invalid_field(&reply), field, "{reply:?}");
     }
     // Confirming without a reviewed form is refused too.
-    let reply = nora.submit("confirm_registration", &[("slug", HEIDELBERG)]).await;
+    let reply = confirm(&nora).await;
     assert_eq!(invalid_field(&reply), "form");
     // Without a sign-in nothing is registered, and the form is protected against forgery.
     let stranger = app.browser();
-    let reply = stranger.submit("confirm_registration", &[("slug", HEIDELBERG)]).await;
+    let reply = stranger.submit("confirm_registration", &[("slug", HEIDELBERG), ("reviewed_total", "0")]).await;
     assert_eq!(reply.status, 401);
-    let reply = nora.call("confirm_registration", &[("csrf", "forged"), ("slug", HEIDELBERG)]).await;
+    let reply =
+        nora.call("confirm_registration", &[("csrf", "forged"), ("slug", HEIDELBERG), ("reviewed_total", "0")]).await;
     assert_eq!(reply.status, 403);
 
     let tickets: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar("select count(*) from tickets")
@@ -254,6 +273,41 @@ async fn bad_registrations_are_refused_and_change_nothing(backend: Backend) {
     .await
     .unwrap());
     assert_eq!(used, 1);
+}
+
+async fn set_price(app: &TestApp, ticket_type: i64, cents: i64) {
+    app::db_run!(app.db(), |pool| sqlx::query("update ticket_types set price_cents = $1 where id = $2")
+        .bind(cents)
+        .bind(ticket_type)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .unwrap());
+}
+
+/// The price agreed on the review step is the price booked: a change in between (an organiser
+/// edits the ticket type) refuses the confirmation, books nothing, and the review shows the new
+/// price.
+async fn a_price_changed_after_the_review_needs_a_new_review(backend: Backend) {
+    let app = app_or_skip!(TestApp::spawn(backend));
+    let ana = app.signed_in("attendee@eventxchange.test").await;
+    let member = ticket_type_id(&app, HEIDELBERG, "Member ticket").await;
+    let guests = seats_taken(&app, member).await;
+    assert!(prepare(&ana, &profile(member, "", "Ana Müller")).await.ok());
+    let review = ana.fetch("registration_review", &[("slug", HEIDELBERG)]).await;
+    assert_eq!(review.body["total_cents"], 0, "{review:?}");
+    set_price(&app, member, 1_500).await;
+    let reply = ana.submit("confirm_registration", &[("slug", HEIDELBERG), ("reviewed_total", "0")]).await;
+    assert_eq!(invalid_field(&reply), "price");
+    assert!(message(&reply).contains("15.00"), "{reply:?}");
+    assert_eq!(seats_taken(&app, member).await, guests, "nothing was booked");
+    let review = ana.fetch("registration_review", &[("slug", HEIDELBERG)]).await;
+    assert_eq!(review.body["total_cents"], 1_500, "the review shows the new price");
+    // Back to free, and confirmed at the price reviewed.
+    set_price(&app, member, 0).await;
+    let reply = confirm(&ana).await;
+    assert!(reply.ok(), "{reply:?}");
+    assert_eq!(seats_taken(&app, member).await, guests + 1);
 }
 
 async fn two_hundred_people_race_for_fifty_seats(backend: Backend) {
@@ -283,10 +337,7 @@ async fn two_hundred_people_race_for_fifty_seats(backend: Backend) {
         assert!(prepared.ok(), "{prepared:?}");
         people.push(browser);
     }
-    let replies = futures_join(
-        people.into_iter().map(|b| async move { b.submit("confirm_registration", &[("slug", HEIDELBERG)]).await }),
-    )
-    .await;
+    let replies = futures_join(people.into_iter().map(|b| async move { confirm(&b).await })).await;
     let confirmed = replies.iter().filter(|r| r.ok()).count();
     let sold_out = replies.iter().filter(|r| !r.ok() && message(r).contains("sold out")).count();
     assert_eq!(confirmed, 50, "{:?}", replies.iter().find(|r| !r.ok() && !message(r).contains("sold out")));
@@ -401,6 +452,21 @@ async fn paid_tickets_are_confirmed_only_by_a_verified_webhook(backend: Backend)
     let keys = &app.server.state.badge_keys;
     let badge = app::badges::store::current_code(app.db(), keys, ticket).await.unwrap();
     assert!(badge.is_some(), "a confirmed ticket has a badge");
+    // The bank refuses the refund: the ticket stays valid, the failure shows to organisers and
+    // to the holder, and the organiser may try again (a new refund, not the failed one replayed).
+    let failed =
+        stripe::event("evt_refund_failed", "refund.failed", fake.fail_refund(&refunds[0], "expired_or_canceled_card"));
+    assert_eq!(deliver(&app, &failed, now()).await, 200);
+    assert_eq!(ticket_status(&app, ticket).await, "confirmed");
+    let (_, registrations) = organiser.page(&format!("/organise/{HEIDELBERG}/registrations")).await;
+    assert!(registrations.contains("refund failed: expired or canceled card"), "the organisers see it");
+    let (_, own) = browser.page(&format!("/tickets/{ticket}")).await;
+    assert!(own.contains("The refund could not be made (expired or canceled card)"), "the holder sees it");
+    let reply = organiser.submit("refund_ticket", &[("slug", HEIDELBERG), ("id", &ticket.to_string())]).await;
+    assert!(reply.ok(), "{reply:?}");
+    assert_eq!(fake.refunds().len(), 2, "a second attempt is a second refund");
+    let (_, registrations) = organiser.page(&format!("/organise/{HEIDELBERG}/registrations")).await;
+    assert!(!registrations.contains("refund failed") && registrations.contains("refund started"));
     let refunded = stripe::event("evt_refund_1", "charge.refunded", stripe::refunded_charge("pi_test_paid", 29_000));
     assert_eq!(deliver(&app, &refunded, now()).await, 200);
     assert_eq!(deliver(&app, &refunded, now()).await, 200);
@@ -460,7 +526,7 @@ async fn expired_checkouts_release_their_seats_and_events_may_come_out_of_order(
     assert_eq!(invalid_field(&reply), "payment");
     assert_eq!(seats_taken(&app, paid).await, 0);
     // And trying again works.
-    let reply = browser.submit("confirm_registration", &[("slug", HEIDELBERG)]).await;
+    let reply = confirm(&browser).await;
     assert_eq!(invalid_field(&reply), "form", "the draft was used up by the failed attempt");
     let reply = register(&browser, paid, "", "Una Lucky").await;
     assert!(reply.ok(), "{reply:?}");
@@ -842,6 +908,7 @@ async fn our_signatures_match_the_independent_signer(_backend: Backend) {
 on_both_backends!(
     free_tickets_confirm_at_once_with_a_mailed_calendar,
     bad_registrations_are_refused_and_change_nothing,
+    a_price_changed_after_the_review_needs_a_new_review,
     two_hundred_people_race_for_fifty_seats,
     paid_tickets_are_confirmed_only_by_a_verified_webhook,
     expired_checkouts_release_their_seats_and_events_may_come_out_of_order,

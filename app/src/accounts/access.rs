@@ -11,14 +11,15 @@ use super::session::principal_for_request;
 use super::Principal;
 use crate::error::AppError;
 use crate::events::{self, Event};
-use crate::platform::Db;
+use crate::platform::{Db, Settings};
 use crate::state::{app_state, AppState};
+use std::sync::Arc;
 
 /// The signed-in person of the current server-function call or page render, if any.
 pub async fn principal() -> Result<Option<Principal>, AppError> {
     let Some(parts) = use_context::<Parts>() else { return Ok(None) };
     let state = app_state()?;
-    let principal = principal_for_request(&state.db, &parts.headers).await?;
+    let principal = principal_for_request(&state.db, &parts.headers, state.settings.secure_cookies).await?;
     record(principal.as_ref());
     Ok(principal)
 }
@@ -41,13 +42,15 @@ pub struct SignedIn(pub Principal);
 impl<S> FromRequestParts<S> for SignedIn
 where
     Db: FromRef<S>,
+    Arc<Settings>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let db = Db::from_ref(state);
-        let principal = principal_for_request(&db, &parts.headers).await?;
+        let secure = Arc::<Settings>::from_ref(state).secure_cookies;
+        let principal = principal_for_request(&db, &parts.headers, secure).await?;
         record(principal.as_ref());
         principal.map(SignedIn).ok_or(AppError::SignInRequired)
     }

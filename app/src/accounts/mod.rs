@@ -13,7 +13,7 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use pages::{AccountPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage};
+pub use pages::{AccountPage, ConfirmSignUpPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage};
 pub use rules::{safe_next_path, DisplayName, EmailAddress, NewPassword, Principal, Role};
 
 use leptos::prelude::*;
@@ -66,6 +66,14 @@ pub fn provide_session() {
     let sign_out = ServerAction::<SignOut>::new();
     let changed = RwSignal::new(0u64);
     let user = Resource::new(move || (changed.get(), sign_out.version().get()), |_| current_user());
+    // Scanner data kept in this browser (names of attendees) does not outlive the session that
+    // fetched it, nor the event: gone once nobody is signed in here, however the session ended.
+    // Effects run in the browser only.
+    Effect::new(move |_| match user.get() {
+        Some(Ok(None)) => crate::checkin::forget_offline_data(true),
+        Some(Ok(Some(_))) => crate::checkin::forget_offline_data(false),
+        _ => {}
+    });
     provide_context(SessionContext { user, sign_out, changed });
 }
 
@@ -99,9 +107,7 @@ pub async fn sign_in(
             state.limits.take("sign-in", crate::platform::limits::ACCOUNT_FORMS, client)?;
             let client = client.map(|c| c.to_string());
             let user_id = store::authenticate(&state.db, &email, &password, client.as_deref()).await?;
-            let cookie =
-                crate::accounts::session::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
-            crate::platform::web::set_cookie(&cookie);
+            session::sign_in_response(&state, user_id).await?;
             leptos_axum::redirect(&safe_next_path(next.as_deref()));
             Ok(())
         }
@@ -109,12 +115,13 @@ pub async fn sign_in(
     )
 }
 
+/// Step one of a sign-up: mails the address a link. Answers the same whether or not the address
+/// has an account, so the form cannot be used to find out who is registered.
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(
     #[server(rename = "csrf")] _csrf: String,
     display_name: String,
     email: String,
-    password: String,
 ) -> Result<(), AppError> {
     use crate::platform::error::reply;
     use crate::state::app_state;
@@ -122,14 +129,52 @@ pub async fn sign_up(
         async move {
             let name = DisplayName::parse(&display_name)?;
             let email = EmailAddress::parse(&email)?;
+            let state = app_state()?;
+            let client = crate::platform::web::client_address();
+            state.limits.take("sign-up", crate::platform::limits::ACCOUNT_FORMS, client)?;
+            store::start_sign_up(&state.db, &state.settings.public_url, &name, &email).await?;
+            // A redirect rather than a returned message, so the answer shows without JavaScript
+            // too; the address stays out of the URL (and out of logs).
+            leptos_axum::redirect("/signup?sent=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The person a sign-up link was mailed to, for the page the link opens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingSignUp {
+    pub display_name: String,
+    pub email: String,
+}
+
+#[server(endpoint = "sign_up_link", input = leptos::server_fn::codec::GetUrl)]
+pub async fn sign_up_link(token: String) -> Result<PendingSignUp, AppError> {
+    use crate::state::app_state;
+    let state = app_state()?;
+    let (display_name, email) = store::sign_up_request(&state.db, &token).await?;
+    Ok(PendingSignUp { display_name, email })
+}
+
+/// Step two: the link was opened, so the address is confirmed; the account is created with the
+/// chosen password and signed in.
+#[server(endpoint = "confirm_sign_up")]
+pub async fn confirm_sign_up(
+    #[server(rename = "csrf")] _csrf: String,
+    token: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
+    use crate::state::app_state;
+    reply(
+        async move {
             let password = NewPassword::parse(&password)?;
             let state = app_state()?;
             let client = crate::platform::web::client_address();
             state.limits.take("sign-up", crate::platform::limits::ACCOUNT_FORMS, client)?;
-            let user_id = store::create_attendee(&state.db, &name, &email, &password).await?;
-            let cookie =
-                crate::accounts::session::start_session(&state.db, user_id, state.settings.secure_cookies).await?;
-            crate::platform::web::set_cookie(&cookie);
+            let user_id = store::finish_sign_up(&state.db, &token, &password).await?;
+            session::sign_in_response(&state, user_id).await?;
             leptos_axum::redirect("/account");
             Ok(())
         }
@@ -145,7 +190,7 @@ pub async fn sign_out(#[server(rename = "csrf")] _csrf: String) -> Result<(), Ap
         async move {
             let state = app_state()?;
             let headers = use_context::<http::request::Parts>().map(|parts| parts.headers).unwrap_or_default();
-            let cookie = session::end_session(&state.db, &headers).await?;
+            let cookie = session::end_session(&state.db, &headers, state.settings.secure_cookies).await?;
             crate::platform::web::set_cookie(&cookie);
             leptos_axum::redirect("/");
             Ok(())

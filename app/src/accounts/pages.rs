@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::{use_session, NewPassword, RequestPasswordReset, ResetPassword, SignIn, SignUp};
+use super::{
+    sign_up_link, use_session, ConfirmSignUp, NewPassword, RequestPasswordReset, ResetPassword, SignIn, SignUp,
+};
 use crate::await_view;
 use crate::components::{action_error, field_message, use_hydrated, CsrfField, Field, FormAlert};
 
@@ -80,31 +82,78 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
-/// `/signup`
+/// `/signup`: name and address; the account is made from the link mailed to the address.
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    use_session().follow(action);
     let error = action_error(action);
+    let query = use_query_map();
+    let sent = move || query.read().get("sent").is_some();
     view! {
         <Title text="Create an account" />
         <section class="form-page">
             <h1>"Create an account"</h1>
-            <p>"With an account you can register for events, build your agenda and book B2B meetings."</p>
-            <ActionForm action attr:class="stacked" attr:novalidate=true>
-                <CsrfField />
-                <FormAlert error fields=&["display_name", "email", "password"] />
-                <Field label="Your name" name="display_name" autocomplete="name" error=field_message(error, "display_name") />
-                <Field label="Email address" name="email" kind="email" autocomplete="email" error=field_message(error, "email") />
-                <PasswordField
-                    label="Password"
-                    autocomplete="new-password"
-                    hint=PASSWORD_HINT
-                    error=field_message(error, "password")
-                />
-                <button type="submit">"Create account"</button>
-            </ActionForm>
+            <Show
+                when=sent
+                fallback=move || view! {
+                    <p>"With an account you can register for events, build your agenda and book B2B meetings."</p>
+                    <ActionForm action attr:class="stacked" attr:novalidate=true>
+                        <CsrfField />
+                        <FormAlert error fields=&["display_name", "email"] />
+                        <Field label="Your name" name="display_name" autocomplete="name" error=field_message(error, "display_name") />
+                        <Field label="Email address" name="email" kind="email" autocomplete="email" error=field_message(error, "email") />
+                        <p class="hint">"We send a link to this address. Opening it confirms the address; there you choose your password."</p>
+                        <button type="submit">"Send me the link"</button>
+                    </ActionForm>
+                }
+            >
+                <p class="alert success" role="status">
+                    "Check your inbox: we have sent a link to the address you gave. Open it within 24 hours to choose \
+                     your password and finish. Nothing arrived after a few minutes? Look in the spam folder, or "
+                    <A href="/signup">"try again"</A>"."
+                </p>
+            </Show>
             <p>"Already registered? " <A href="/signin">"Sign in"</A></p>
+        </section>
+    }
+}
+
+/// `/signup/confirm?token=…`: the page the sign-up link opens.
+#[component]
+pub fn ConfirmSignUpPage() -> impl IntoView {
+    let action = ServerAction::<ConfirmSignUp>::new();
+    use_session().follow(action);
+    let error = action_error(action);
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let pending = Resource::new(token, sign_up_link);
+    view! {
+        <Title text="Finish your account" />
+        <section class="form-page">
+            <h1>"Finish your account"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match pending.await {
+                        Ok(pending) => view! {
+                            <p>{format!("Hello {}. Your address {} is confirmed; choose a password to finish.", pending.display_name, pending.email)}</p>
+                            <ActionForm action attr:class="stacked" attr:novalidate=true>
+                                <CsrfField />
+                                <input type="hidden" name="token" value=token />
+                                <FormAlert error fields=&["password"] />
+                                {move || error.get().and_then(|e| e.for_field("token")).map(|_| view! {
+                                    <p><A href="/signin">"Sign in"</A>" · "<A href="/signup">"Sign up again"</A></p>
+                                })}
+                                <PasswordField label="Password" autocomplete="new-password" hint=PASSWORD_HINT error=field_message(error, "password") />
+                                <button type="submit">"Create my account"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(error) => view! {
+                            <p class="alert error" role="alert">{error.to_string()}</p>
+                            <p><A href="/signup">"Sign up again"</A>" · "<A href="/signin">"Sign in"</A></p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }

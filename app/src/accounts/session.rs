@@ -9,7 +9,7 @@ use sqlx::FromRow;
 use super::{Principal, Role};
 use crate::db_run;
 use crate::error::AppError;
-use crate::platform::web::cookie_value;
+use crate::platform::web::{cookie_name, cookie_value};
 use crate::platform::{error::internal, now, random_token, token_hash, Db};
 
 pub const SESSION_COOKIE: &str = "exx_session";
@@ -55,14 +55,15 @@ pub async fn principal_for_token(db: &Db, token: &str) -> Result<Option<Principa
     row.map(PrincipalRow::into_principal).transpose()
 }
 
-/// The session token a request's cookies carry, if any.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    cookie_value(headers, SESSION_COOKIE)
+/// The session token a request's cookies carry, if any (`secure`: the site is served over https,
+/// where only the `__Host-` prefixed cookie counts).
+pub fn session_token(headers: &HeaderMap, secure: bool) -> Option<String> {
+    cookie_value(headers, &cookie_name(SESSION_COOKIE, secure))
 }
 
 /// The signed-in person of a request, from its session cookie.
-pub async fn principal_for_request(db: &Db, headers: &HeaderMap) -> Result<Option<Principal>, AppError> {
-    match session_token(headers) {
+pub async fn principal_for_request(db: &Db, headers: &HeaderMap, secure: bool) -> Result<Option<Principal>, AppError> {
+    match session_token(headers, secure) {
         Some(token) => principal_for_token(db, &token).await,
         None => Ok(None),
     }
@@ -82,7 +83,7 @@ pub async fn start_session(db: &Db, user_id: i64, secure: bool) -> Result<Cookie
     .execute(pool)
     .await
     .map(|done| done.rows_affected()))?;
-    Ok(Cookie::build((SESSION_COOKIE, token))
+    Ok(Cookie::build((cookie_name(SESSION_COOKIE, secure), token))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -91,19 +92,27 @@ pub async fn start_session(db: &Db, user_id: i64, secure: bool) -> Result<Cookie
         .build())
 }
 
+/// Starts a session for the user and sets its cookie on the current server function's answer.
+pub async fn sign_in_response(state: &crate::state::AppState, user_id: i64) -> Result<(), AppError> {
+    let cookie = start_session(&state.db, user_id, state.settings.secure_cookies).await?;
+    crate::platform::web::set_cookie(&cookie);
+    Ok(())
+}
+
 /// Ends the request's session (if any) and returns the cookie that clears it.
-pub async fn end_session(db: &Db, headers: &HeaderMap) -> Result<Cookie<'static>, AppError> {
-    if let Some(token) = session_token(headers) {
+pub async fn end_session(db: &Db, headers: &HeaderMap, secure: bool) -> Result<Cookie<'static>, AppError> {
+    if let Some(token) = session_token(headers, secure) {
         db_run!(db, |pool| sqlx::query("delete from sessions where token_hash = $1")
             .bind(token_hash(&token))
             .execute(pool)
             .await
             .map(|done| done.rows_affected()))?;
     }
-    Ok(Cookie::build((SESSION_COOKIE, ""))
+    Ok(Cookie::build((cookie_name(SESSION_COOKIE, secure), ""))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
+        .secure(secure)
         .max_age(time_duration(0))
         .build())
 }

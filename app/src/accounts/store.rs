@@ -3,10 +3,10 @@
 use sqlx::FromRow;
 
 use super::{password, DisplayName, EmailAddress, NewPassword, Principal, Role, SignedInUser};
-use crate::db_run;
 use crate::error::AppError;
 use crate::platform::db::{Constraint, WriteTransaction};
 use crate::platform::{mail, now, random_token, token_hash, Db};
+use crate::{db_run, tx_run};
 
 /// One account per address.
 const ONE_ACCOUNT_PER_ADDRESS: Constraint = Constraint { postgres: "users_email_key", sqlite: "users.email" };
@@ -88,52 +88,154 @@ async fn clear_failures(db: &Db, email: &str) -> Result<(), AppError> {
 }
 
 fn address_taken() -> AppError {
-    AppError::invalid("email", "An account with this email address already exists. Sign in, or reset its password.")
+    AppError::invalid("token", "This email address has an account already. Sign in, or reset its password.")
 }
 
-/// Creates an attendee account; a second account for the same address is refused.
-pub async fn create_attendee(
-    db: &Db,
-    name: &DisplayName,
-    email: &EmailAddress,
-    password: &NewPassword,
-) -> Result<i64, AppError> {
-    // The cheap check first: no hashing for an address that is taken (the unique constraint
-    // still decides between simultaneous sign-ups).
-    let taken: i64 = db_run!(db, |pool| sqlx::query_scalar("select count(*) from users where email = $1")
-        .bind(email.as_str())
-        .fetch_one(pool)
-        .await)?;
-    if taken > 0 {
-        return Err(address_taken());
-    }
-    let hash = password::hash(password.expose().to_string()).await?;
-    insert_user(db, name, email, &hash, Role::Attendee, None, None).await
-}
+/// How long a sign-up link works.
+const SIGN_UP_SECONDS: i64 = 24 * 3600;
+/// At most one sign-up mail per address in this many seconds, whoever asks: the form cannot be
+/// used to fill someone's inbox.
+pub const SIGN_UP_MAIL_GAP_SECONDS: i64 = 120;
 
-pub async fn insert_user(
+/// Starts a sign-up: mails the address a link that creates the account once opened. An address
+/// that has an account already is mailed that instead (with the ways back in), and the caller
+/// answers the same either way, so the form does not tell who is registered. No password is
+/// asked here (it is chosen on the link's page), so nothing costly runs for a made-up address.
+pub async fn start_sign_up(
     db: &Db,
+    public_url: &str,
     name: &DisplayName,
     email: &EmailAddress,
-    password_hash: &str,
-    role: Role,
-    cluster_id: Option<i64>,
-    event_id: Option<i64>,
-) -> Result<i64, AppError> {
-    let inserted: Result<i64, sqlx::Error> = db_run!(db, |pool| sqlx::query_scalar(
-        "insert into users (email, display_name, password_hash, role, cluster_id, event_id, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7) returning id"
+) -> Result<(), AppError> {
+    let token = random_token();
+    let at = now();
+    let name = name.as_str().to_string();
+    let address = email.as_str().to_string();
+    let mut tx = db.begin_write().await?;
+    tx_run!(&mut tx, |conn| sqlx::query(
+        "delete from sign_up_requests where expires_at < $1 or (used_at is not null and created_at < $2)"
     )
-    .bind(email.as_str())
-    .bind(name.as_str())
-    .bind(password_hash)
-    .bind(role.as_str())
-    .bind(cluster_id)
-    .bind(event_id)
+    .bind(at)
+    .bind(at - SIGN_UP_MAIL_GAP_SECONDS)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))?;
+    let recent: i64 = tx_run!(&mut tx, |conn| sqlx::query_scalar(
+        "select count(*) from sign_up_requests where email = $1 and created_at > $2"
+    )
+    .bind(&address)
+    .bind(at - SIGN_UP_MAIL_GAP_SECONDS)
+    .fetch_one(&mut *conn)
+    .await)?;
+    if recent > 0 {
+        tracing::info!("sign-up mail for this address sent moments ago; not sending another");
+        return Ok(());
+    }
+    let existing: Option<String> =
+        tx_run!(&mut tx, |conn| sqlx::query_scalar("select display_name from users where email = $1")
+            .bind(&address)
+            .fetch_optional(&mut *conn)
+            .await)?;
+    tx_run!(&mut tx, |conn| sqlx::query(
+        "insert into sign_up_requests (token_hash, email, display_name, created_at, expires_at)
+         values ($1, $2, $3, $4, $5)"
+    )
+    .bind(token_hash(&token))
+    .bind(&address)
+    .bind(&name)
+    .bind(at)
+    .bind(at + SIGN_UP_SECONDS)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))?;
+    let mail = match existing {
+        None => mail::OutgoingMail {
+            recipient: address.clone(),
+            subject: "Confirm your address to create your EventXchange account".to_string(),
+            body_text: format!(
+                "Hello {name},\n\nto create your EventXchange account, open this link within 24 hours and choose \
+                 a password:\n\n{public_url}/signup/confirm?token={token}\n\n\
+                 If you did not ask for an account, ignore this message: without the link, none is created.\n"
+            ),
+            attachment: None,
+        },
+        Some(account_name) => mail::OutgoingMail {
+            recipient: address.clone(),
+            subject: "You already have an EventXchange account".to_string(),
+            body_text: format!(
+                "Hello {account_name},\n\nsomeone (hopefully you) tried to create an EventXchange account with \
+                 this address. You have one already. Sign in here:\n\n{public_url}/signin\n\n\
+                 Forgot the password? Choose a new one here:\n\n{public_url}/password/forgot\n\n\
+                 If this was not you, ignore this message; nothing has changed.\n"
+            ),
+            attachment: None,
+        },
+    };
+    mail::enqueue_in(&mut tx, &mail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn sign_up_link_dead() -> AppError {
+    AppError::invalid(
+        "token",
+        "This sign-up link is not valid any more (it works once, for 24 hours). Sign up again for a new one.",
+    )
+}
+
+/// The name and address a live sign-up link is for.
+pub async fn sign_up_request(db: &Db, token: &str) -> Result<(String, String), AppError> {
+    let found: Option<(String, String)> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "select display_name, email from sign_up_requests where token_hash = $1 and used_at is null and expires_at > $2"
+    )
+    .bind(token_hash(token))
     .bind(now())
-    .fetch_one(pool)
-    .await);
-    ONE_ACCOUNT_PER_ADDRESS.or_else(inserted, address_taken)
+    .fetch_optional(pool)
+    .await
+    })?;
+    found.ok_or_else(sign_up_link_dead)
+}
+
+/// Finishes a sign-up from its link: the address is confirmed, so the account is created with
+/// the chosen password. The link works once; a second account for the address is refused.
+pub async fn finish_sign_up(db: &Db, token: &str, password: &NewPassword) -> Result<i64, AppError> {
+    // The cheap check first: a made-up token costs no hashing. The claim below decides.
+    sign_up_request(db, token).await?;
+    let hash = password::hash(password.expose().to_string()).await?;
+    let at = now();
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let claimed: Option<(String, String)> = sqlx::query_as(
+            "update sign_up_requests set used_at = $1
+              where token_hash = $2 and used_at is null and expires_at > $1
+              returning email, display_name",
+        )
+        .bind(at)
+        .bind(token_hash(token))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((email, name)) = claimed else { return Err(sign_up_link_dead()) };
+        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "insert into users (email, display_name, password_hash, role, created_at)
+             values ($1, $2, $3, $4, $5) returning id",
+        )
+        .bind(&email)
+        .bind(&name)
+        .bind(&hash)
+        .bind(Role::Attendee.as_str())
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await;
+        let user_id = ONE_ACCOUNT_PER_ADDRESS.or_else(inserted, address_taken)?;
+        // The other links sent to the address are of no use now.
+        sqlx::query("delete from sign_up_requests where email = $1 and used_at is null")
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(user_id)
+    })
 }
 
 #[derive(FromRow)]

@@ -4,7 +4,7 @@
 //! ticket types as repeated fields).
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
@@ -52,7 +52,9 @@ async fn scanner(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<Sc
         }
         return Ok(Scanner { event_id: event.id, device: device.label });
     }
-    let principal = principal_for_request(&state.db, headers).await?.ok_or(AppError::SignInRequired)?;
+    let principal = principal_for_request(&state.db, headers, state.settings.secure_cookies)
+        .await?
+        .ok_or(AppError::SignInRequired)?;
     let event = access::scanner_of(&state.db, &principal, slug).await?;
     Ok(Scanner { event_id: event.id, device: format!("API ({})", principal.display_name) })
 }
@@ -83,14 +85,22 @@ async fn lists(
     Ok(Json(body).into_response())
 }
 
+#[derive(Deserialize)]
+struct OfflineQuery {
+    /// The `made_at` of the copy the device holds: only what changed since is sent.
+    since: Option<i64>,
+}
+
 async fn offline(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((slug, list)): Path<(String, String)>,
+    query: Result<Query<OfflineQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let scanner = scanner(&state, &headers, &slug).await?;
+    let Query(query) = query.map_err(|_| AppError::invalid("since", "`since` must be a whole number of seconds."))?;
     let list = store::scan_list(&state.db, scanner.event_id, list_id(&list)?).await?;
-    Ok(Json(store::offline_bundle(&state, &list).await?).into_response())
+    Ok(Json(store::offline_bundle(&state, &list, query.since).await?).into_response())
 }
 
 #[derive(Deserialize)]

@@ -77,16 +77,17 @@ pub async fn open_scanner_station(slug: String) -> Result<ScannerStation, AppErr
     )
 }
 
-/// The list's offline data for the scanner page.
+/// The list's offline data for the scanner page: all of it, or the changes since the version
+/// the device holds (`since`).
 #[server(endpoint = "scanner_offline_bundle", input = leptos::server_fn::codec::GetUrl)]
-pub async fn fetch_offline_bundle(slug: String, list: i64) -> Result<OfflineBundle, AppError> {
+pub async fn fetch_offline_bundle(slug: String, list: i64, since: Option<i64>) -> Result<OfflineBundle, AppError> {
     use crate::platform::error::reply;
     reply(
         async move {
             let (state, _, event) = crate::accounts::access::scanner(&slug).await?;
             let event_id = event.id;
             let list = store::scan_list(&state.db, event_id, list).await?;
-            store::offline_bundle(&state, &list).await
+            store::offline_bundle(&state, &list, since).await
         }
         .await,
     )

@@ -140,15 +140,17 @@ impl ScanOutcome {
 
     pub fn for_ticket(mut self, ticket: &BundleTicket) -> ScanOutcome {
         self.ticket_id = Some(ticket.id);
-        self.attendee = Some(ticket.name.clone());
-        self.organisation = Some(ticket.organisation.clone());
+        self.attendee = (!ticket.name.is_empty()).then(|| ticket.name.clone());
+        self.organisation = (!ticket.organisation.is_empty()).then(|| ticket.organisation.clone());
         self.ticket_type = Some(ticket.ticket_type.clone());
         self
     }
 }
 
 /// What a scanner keeps to decide without the server: the event's and the partnership's public
-/// keys, the list's rules, every ticket of the event and the check-ins so far.
+/// keys, the list's rules, the event's tickets and the check-ins so far. It holds the least a
+/// verdict needs: names and organisations of confirmed tickets only (to greet people and find a
+/// lost badge by name), and of cancelled or refunded tickets nothing but their number and type.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OfflineBundle {
     pub event_id: i64,
@@ -162,8 +164,55 @@ pub struct OfflineBundle {
     pub tickets: Vec<BundleTicket>,
     /// Tickets with a (not undone) entry on this list when the bundle was made.
     pub checked_in: Vec<i64>,
-    /// Unix seconds, for "data from 10:42".
+    /// Unix seconds, for "data from 10:42"; a device asks for the changes since this version.
     pub made_at: i64,
+    /// On a delta, the version it was asked from: `tickets` then holds only the tickets that
+    /// changed since, `checked_in` and `not_checked_in` only the tickets whose entries changed.
+    #[serde(default)]
+    pub changes_since: Option<i64>,
+    #[serde(default)]
+    pub not_checked_in: Vec<i64>,
+    /// Unix seconds after which the device deletes its copy: the event is over.
+    #[serde(default)]
+    pub keep_until: i64,
+}
+
+impl OfflineBundle {
+    /// Brings a kept copy up to date with a delta made from its version. Returns false (and
+    /// changes nothing) when the delta does not apply to this copy, e.g. another list's, so the
+    /// caller fetches the whole list instead.
+    pub fn apply(&mut self, delta: OfflineBundle) -> bool {
+        let Some(since) = delta.changes_since else { return false };
+        if delta.list_id != self.list_id || delta.event_id != self.event_id || since > self.made_at {
+            return false;
+        }
+        for ticket in delta.tickets {
+            match self.tickets.iter_mut().find(|t| t.id == ticket.id) {
+                Some(kept) => *kept = ticket,
+                None => self.tickets.push(ticket),
+            }
+        }
+        self.tickets.sort_by_key(|t| t.id);
+        self.checked_in.retain(|id| !delta.not_checked_in.contains(id));
+        for id in delta.checked_in {
+            if !self.checked_in.contains(&id) {
+                self.checked_in.push(id);
+            }
+        }
+        self.checked_in.sort_unstable();
+        self.list_name = delta.list_name;
+        self.multi_entry = delta.multi_entry;
+        self.admitted_ticket_types = delta.admitted_ticket_types;
+        self.keys = delta.keys;
+        self.made_at = delta.made_at;
+        self.keep_until = delta.keep_until;
+        true
+    }
+
+    /// Whether a kept copy should be deleted at `now`.
+    pub fn expired(&self, now: i64) -> bool {
+        self.keep_until > 0 && now > self.keep_until
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,7 +225,10 @@ pub struct EventKey {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleTicket {
     pub id: i64,
+    /// Empty (and not sent) for tickets that may not enter.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub organisation: String,
     pub ticket_type_id: i64,
     pub ticket_type: String,
@@ -184,6 +236,17 @@ pub struct BundleTicket {
     pub confirmed: bool,
     /// The issue second of the current badge; `None` before a badge was issued.
     pub badge_issued_at: Option<i64>,
+}
+
+impl BundleTicket {
+    /// The ticket as a scanner device keeps it: whoever may not enter stays nameless there.
+    pub fn for_device(mut self) -> BundleTicket {
+        if !self.confirmed {
+            self.name.clear();
+            self.organisation.clear();
+        }
+        self
+    }
 }
 
 /// Parses a hex public key from the bundle.
@@ -356,6 +419,7 @@ mod tests {
             tickets: vec![ticket(10, 1, true), ticket(11, 1, false), ticket(12, 2, true), ticket(13, 1, true)],
             checked_in: vec![13],
             made_at: 2000,
+            ..OfflineBundle::default()
         };
         Fixture { heidelberg, leuven, bundle }
     }
@@ -401,5 +465,48 @@ mod tests {
         assert_eq!(key_from_hex(&"ab".repeat(32)), Some([0xab; 32]));
         assert_eq!(key_from_hex("abc"), None);
         assert_eq!(key_from_hex(&"zz".repeat(32)), None);
+    }
+
+    #[test]
+    fn a_delta_brings_a_kept_copy_up_to_date() {
+        let f = fixture();
+        let mut kept = f.bundle.clone();
+        let mut cancelled = kept.tickets[0].clone();
+        cancelled.confirmed = false;
+        cancelled.name.clear();
+        cancelled.organisation.clear();
+        let newcomer = BundleTicket { id: 14, ..kept.tickets[3].clone() };
+        let delta = OfflineBundle {
+            tickets: vec![cancelled.clone(), newcomer.clone()],
+            checked_in: vec![12],
+            not_checked_in: vec![13],
+            made_at: 2100,
+            changes_since: Some(2000),
+            keep_until: 9000,
+            ..f.bundle.clone()
+        };
+        assert!(kept.apply(delta.clone()));
+        assert_eq!(kept.tickets.iter().map(|t| t.id).collect::<Vec<_>>(), vec![10, 11, 12, 13, 14]);
+        assert_eq!(kept.tickets[0], cancelled, "the cancelled ticket lost its name with its right to enter");
+        assert_eq!(kept.tickets[4], newcomer);
+        assert_eq!(kept.checked_in, vec![12], "13's entry was undone, 12 entered");
+        assert_eq!((kept.made_at, kept.keep_until), (2100, 9000));
+        let outcome = judge_offline(&kept, None, Some(10), Direction::Entry, &[]);
+        assert_eq!((outcome.verdict, outcome.attendee), (Verdict::Cancelled, None));
+
+        // A delta from a version newer than the copy, of another list, or a whole list is not
+        // applied: the copy stays as it was.
+        let before = f.bundle.clone();
+        for wrong in [
+            OfflineBundle { changes_since: Some(2050), ..delta.clone() },
+            OfflineBundle { list_id: 6, ..delta.clone() },
+            OfflineBundle { changes_since: None, ..delta.clone() },
+        ] {
+            let mut copy = before.clone();
+            assert!(!copy.apply(wrong));
+            assert_eq!(copy, before);
+        }
+        assert!(!kept.expired(9000) && kept.expired(9001));
+        assert!(!OfflineBundle::default().expired(i64::MAX), "no end known: kept");
     }
 }

@@ -55,6 +55,27 @@ fn bundle_key(slug: &str, list: i64) -> String {
     format!("exx-scan-{slug}-list-{list}")
 }
 
+/// The copy of a list's offline data kept on the device, if any.
+fn kept_bundle(slug: &str, list: i64) -> Option<OfflineBundle> {
+    device::load(&bundle_key(slug, list)).and_then(|json| serde_json::from_str::<OfflineBundle>(&json).ok())
+}
+
+/// Deletes the lists' offline data kept in this browser: all of them (`everything`, when nobody
+/// is signed in here any more), or those whose event is over. Queued scans are kept.
+pub fn forget_offline_data(everything: bool) {
+    let now = device::now_seconds();
+    for key in device::keys().into_iter().filter(|k| k.starts_with("exx-scan-") && k.contains("-list-")) {
+        let over = || {
+            device::load(&key)
+                .and_then(|json| serde_json::from_str::<OfflineBundle>(&json).ok())
+                .is_none_or(|b| b.expired(now))
+        };
+        if everything || over() {
+            device::remove(&key);
+        }
+    }
+}
+
 async fn send(slug: String, station: String, scan: QueuedScan, offline: bool) -> Result<ScanOutcome, AppError> {
     scan_badge(
         csrf_token(),
@@ -126,8 +147,9 @@ impl Desk {
         device::save(&queue_key(&self.slug.get_value()), &json);
     }
 
-    /// The list's offline data: fetched when the list is chosen and refreshed while online;
-    /// the copy kept on the device is used when the network is gone.
+    /// The list's offline data: fetched whole when the device has none, else only the changes
+    /// since its copy, and refreshed while online; the copy kept on the device is used when the
+    /// network or the server fails. A refusal (signed out, no longer a scanner here) deletes it.
     fn refresh_bundle(self) {
         let list = self.list_id.get_untracked();
         if list == 0 {
@@ -135,7 +157,23 @@ impl Desk {
         }
         let slug = self.slug.get_value();
         spawn_local(async move {
-            match fetch_offline_bundle(slug.clone(), list).await {
+            let kept = self
+                .bundle
+                .get_untracked()
+                .filter(|b| b.list_id == list)
+                .or_else(|| kept_bundle(&slug, list))
+                .filter(|b| !b.expired(device::now_seconds()));
+            let fetched = match fetch_offline_bundle(slug.clone(), list, kept.as_ref().map(|b| b.made_at)).await {
+                Ok(delta) if delta.changes_since.is_some() => {
+                    match kept.clone().and_then(|mut copy| copy.apply(delta).then_some(copy)) {
+                        Some(copy) => Ok(copy),
+                        // A delta that does not fit the copy: start again from the whole list.
+                        None => fetch_offline_bundle(slug.clone(), list, None).await,
+                    }
+                }
+                other => other,
+            };
+            match fetched {
                 Ok(fresh) => {
                     device::save(&bundle_key(&slug, list), &serde_json::to_string(&fresh).unwrap_or_default());
                     // This list's entries made here are in the fresh data now, or still queued.
@@ -144,13 +182,17 @@ impl Desk {
                     self.bundle.set(Some(fresh));
                     self.online.set(true);
                 }
+                Err(AppError::SignInRequired | AppError::Forbidden | AppError::NotFound(_)) => {
+                    // Whoever may not scan here any more keeps no one's data on the device. The
+                    // queue stays: it holds scans already made, and no names.
+                    device::remove(&bundle_key(&slug, list));
+                    self.bundle.set(None);
+                }
                 Err(error) => {
                     if matches!(error, AppError::Transport(_)) {
                         self.online.set(false);
                     }
                     if self.bundle.with_untracked(|b| b.as_ref().is_none_or(|b| b.list_id != list)) {
-                        let kept = device::load(&bundle_key(&slug, list))
-                            .and_then(|json| serde_json::from_str::<OfflineBundle>(&json).ok());
                         self.bundle.set(kept);
                     }
                 }
@@ -579,6 +621,22 @@ mod device {
     }
 
     #[cfg(feature = "hydrate")]
+    pub fn remove(key: &str) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.remove_item(key);
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn keys() -> Vec<String> {
+        let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+            return Vec::new();
+        };
+        let count = storage.length().unwrap_or(0);
+        (0..count).filter_map(|i| storage.key(i).ok().flatten()).collect()
+    }
+
+    #[cfg(feature = "hydrate")]
     pub fn now_seconds() -> i64 {
         (js_sys::Date::now() / 1000.0) as i64
     }
@@ -627,6 +685,12 @@ mod device {
     }
     #[cfg(not(feature = "hydrate"))]
     pub fn save(_key: &str, _value: &str) {}
+    #[cfg(not(feature = "hydrate"))]
+    pub fn remove(_key: &str) {}
+    #[cfg(not(feature = "hydrate"))]
+    pub fn keys() -> Vec<String> {
+        Vec::new()
+    }
     #[cfg(not(feature = "hydrate"))]
     pub fn now_seconds() -> i64 {
         0

@@ -427,10 +427,21 @@ pub async fn undo(db: &Db, event_id: i64, checkin_id: i64) -> Result<(), AppErro
     Ok(())
 }
 
-/// Everything a scanner needs to keep going without the network.
-pub async fn offline_bundle(state: &AppState, list: &ScanList) -> Result<OfflineBundle, AppError> {
+/// How far before a device's version a delta reaches back. A change is stamped when it is
+/// written but seen only once committed, and the database's and this server's clocks may differ
+/// a little; the overlap makes sure no change falls between two versions. Sending a ticket twice
+/// does no harm: the device replaces what it has.
+const DELTA_OVERLAP_SECONDS: i64 = 60;
+/// How long after the event's end a device may keep the list.
+const KEEP_AFTER_EVENT_SECONDS: i64 = 6 * 3600;
+
+/// Everything a scanner needs to keep going without the network, or (`since` = the version of
+/// the device's copy) only what changed since. Cancelled and refunded tickets come without name
+/// or organisation: a scanner needs to know they may not enter, not who they are.
+pub async fn offline_bundle(state: &AppState, list: &ScanList, since: Option<i64>) -> Result<OfflineBundle, AppError> {
     let db = &state.db;
     let event_id = list.row.event_id;
+    let made_at = now();
     // Make sure this event's key exists before listing keys.
     state.badge_keys.for_event(db, event_id).await?;
     let keys: Vec<(i64, String, String)> = db_run!(db, |pool| sqlx::query_as(
@@ -439,23 +450,57 @@ pub async fn offline_bundle(state: &AppState, list: &ScanList) -> Result<Offline
     )
     .fetch_all(pool)
     .await)?;
+    let ends_at: i64 = db_run!(db, |pool| sqlx::query_scalar("select ends_at from events where id = $1")
+        .bind(event_id)
+        .fetch_one(pool)
+        .await)?;
+    // A version from the future (a device clock, a forged request) is no version: all is sent.
+    let changed_from = since.filter(|v| *v <= made_at).map(|v| v - DELTA_OVERLAP_SECONDS);
     let tickets: Vec<TicketForScan> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{TICKET_FOR_SCAN} where t.event_id = $1 and t.status in ($2, $3, $4) order by t.id"
+        "{TICKET_FOR_SCAN} where t.event_id = $1 and t.status in ($2, $3, $4) and t.changed_at >= $5 order by t.id"
     )))
     .bind(event_id)
     .bind(TicketStatus::Confirmed)
     .bind(TicketStatus::Cancelled)
     .bind(TicketStatus::Refunded)
+    .bind(changed_from.unwrap_or(i64::MIN))
     .fetch_all(pool)
     .await)?;
-    let checked_in: Vec<i64> = db_run!(db, |pool| sqlx::query_scalar(
-        "select distinct ticket_id from checkins where list_id = $1 and direction = $2 and undone_at is null
-          order by ticket_id"
-    )
-    .bind(list.row.id)
-    .bind(Direction::Entry)
-    .fetch_all(pool)
-    .await)?;
+    // Tickets with a live entry on the list; on a delta, of those whose entries changed since.
+    let (checked_in, not_checked_in) = match changed_from {
+        None => {
+            let inside: Vec<i64> = db_run!(db, |pool| {
+                sqlx::query_scalar(
+                "select distinct ticket_id from checkins where list_id = $1 and direction = $2 and undone_at is null
+                  order by ticket_id"
+            )
+            .bind(list.row.id)
+            .bind(Direction::Entry)
+            .fetch_all(pool)
+            .await
+            })?;
+            (inside, Vec::new())
+        }
+        Some(from) => {
+            let touched: Vec<(i64, bool)> = db_run!(db, |pool| sqlx::query_as(
+                "select ticket_id,
+                        max(case when direction = $2 and undone_at is null then 1 else 0 end) = 1
+                   from checkins
+                  where list_id = $1
+                    and ticket_id in (select ticket_id from checkins
+                                       where list_id = $1 and (recorded_at >= $3 or undone_at >= $3))
+                  group by ticket_id
+                  order by ticket_id"
+            )
+            .bind(list.row.id)
+            .bind(Direction::Entry)
+            .bind(from)
+            .fetch_all(pool)
+            .await)?;
+            let (inside, outside): (Vec<_>, Vec<_>) = touched.into_iter().partition(|(_, inside)| *inside);
+            (inside.into_iter().map(|(id, _)| id).collect(), outside.into_iter().map(|(id, _)| id).collect())
+        }
+    };
     Ok(OfflineBundle {
         event_id,
         list_id: list.row.id,
@@ -463,9 +508,12 @@ pub async fn offline_bundle(state: &AppState, list: &ScanList) -> Result<Offline
         multi_entry: list.row.multi_entry,
         admitted_ticket_types: list.admitted.clone(),
         keys: keys.into_iter().map(|(event_id, title, public_key)| EventKey { event_id, title, public_key }).collect(),
-        tickets: tickets.into_iter().map(TicketForScan::into_bundle).collect(),
+        tickets: tickets.into_iter().map(|t| t.into_bundle().for_device()).collect(),
         checked_in,
-        made_at: now(),
+        made_at,
+        changes_since: changed_from.and(since),
+        not_checked_in,
+        keep_until: ends_at + KEEP_AFTER_EVENT_SECONDS,
     })
 }
 

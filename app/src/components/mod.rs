@@ -112,7 +112,8 @@ pub fn csrf_token() -> String {
                 cookies
                     .split(';')
                     .filter_map(|c| c.trim().split_once('='))
-                    .find(|(name, _)| *name == "exx_csrf")
+                    // `__Host-exx_csrf` when the site is served over https.
+                    .find(|(name, _)| name.strip_prefix("__Host-").unwrap_or(name) == "exx_csrf")
                     .map(|(_, value)| value.to_string())
             })
             .unwrap_or_default()

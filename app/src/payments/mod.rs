@@ -131,7 +131,9 @@ impl Payments {
             .payment_intent_id
             .as_deref()
             .ok_or_else(|| AppError::invalid("ticket", "This ticket has no payment to refund."))?;
-        let key = IdempotencyKey::new(format!("exx-ticket-{}-refund", ticket.id))
+        // A new attempt after a failed refund is a new refund, not the failed one again.
+        let attempt = ticket.refund_failed_at.unwrap_or(0);
+        let key = IdempotencyKey::new(format!("exx-ticket-{}-refund-{attempt}", ticket.id))
             .map_err(|e| crate::platform::error::internal("idempotency key", e))?;
         let refund = CreateRefund::new()
             .payment_intent(intent)

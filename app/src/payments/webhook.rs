@@ -99,6 +99,17 @@ fn translate(kind: &str, reported_at: i64, object: &Value) -> Result<PaymentEven
             let in_full = object["refunded"].as_bool() == Some(true);
             Ok(PaymentEvent::Refunded { payment_intent, amount_refunded, in_full, reported_at })
         }
+        // Stripe reports a refund that could not be made as an update of the refund object
+        // (`refund.failed` with newer API versions, `charge.refund.updated` / `refund.updated`
+        // with older ones); other updates are a refund still on its way.
+        "refund.failed" | "refund.updated" | "charge.refund.updated" => {
+            if object["status"].as_str() != Some("failed") {
+                return Err("a refund still on its way");
+            }
+            let payment_intent = object["payment_intent"].as_str().ok_or("no payment intent")?.to_string();
+            let reason = object["failure_reason"].as_str().unwrap_or("unknown").replace('_', " ");
+            Ok(PaymentEvent::RefundFailed { payment_intent, reason, reported_at })
+        }
         _ => Err("not an event this site uses"),
     }
 }

@@ -198,11 +198,14 @@ pub async fn deliver_due(
         let attempts = mail.attempts + 1;
         match outcome {
             Ok(()) => {
+                // A delivered mail's links (sign-up, password reset) have done their job in the
+                // mailbox; the copy kept here is redacted so the database holds no live one.
                 db_run!(db, |pool| sqlx::query(
-                    "update outbox set sent_at = $1, attempts = $2, last_error = null where id = $3"
+                    "update outbox set sent_at = $1, attempts = $2, last_error = null, body_text = $3 where id = $4"
                 )
                 .bind(now())
                 .bind(attempts)
+                .bind(redact_links(&mail.body_text))
                 .bind(mail.id)
                 .execute(pool)
                 .await

@@ -32,6 +32,18 @@ use super::random_token;
 use crate::error::AppError;
 
 pub const CSRF_COOKIE: &str = "exx_csrf";
+
+/// A cookie's name: as given over http (development, tests), and `__Host-` prefixed when the
+/// site is served over https. Browsers accept a `__Host-` cookie only from the site itself
+/// (Secure, `Path=/`, no `Domain`), so a neighbouring subdomain cannot plant one to fix a
+/// session or to satisfy the CSRF check.
+pub fn cookie_name(plain: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{plain}")
+    } else {
+        plain.to_string()
+    }
+}
 /// The form field that carries the token.
 pub const CSRF_FIELD: &str = "csrf";
 /// The header that carries the token for scripts.
@@ -59,7 +71,8 @@ pub struct CsrfToken(pub String);
 /// so forms can embed it even on the first visit) and refuses state-changing requests whose
 /// token does not match it.
 pub async fn guard(State(policy): State<CsrfPolicy>, request: Request, next: Next) -> Response {
-    let existing = cookie_value(request.headers(), CSRF_COOKIE).filter(|v| is_issued_form(v));
+    let name = cookie_name(CSRF_COOKIE, policy.secure_cookies);
+    let existing = cookie_value(request.headers(), &name).filter(|v| is_issued_form(v));
     let fresh = existing.is_none();
     let token = existing.unwrap_or_else(random_token);
     let mut request = if needs_token(&policy, &request) {
@@ -75,11 +88,8 @@ pub async fn guard(State(policy): State<CsrfPolicy>, request: Request, next: Nex
     let mut response = next.run(request).await;
     if fresh {
         // Not HttpOnly: the hydrated page reads it to fill the forms it renders itself.
-        let cookie = Cookie::build((CSRF_COOKIE, token))
-            .path("/")
-            .same_site(SameSite::Strict)
-            .secure(policy.secure_cookies)
-            .build();
+        let cookie =
+            Cookie::build((name, token)).path("/").same_site(SameSite::Strict).secure(policy.secure_cookies).build();
         if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
             response.headers_mut().append(SET_COOKIE, value);
         }

@@ -101,6 +101,8 @@ pub struct TicketView {
     pub checkout_url: Option<String>,
     pub may_cancel: bool,
     pub refund_requested: bool,
+    /// Why the last refund failed, while the ticket stays valid.
+    pub refund_failure: Option<String>,
 }
 
 /// One line of the holder's ticket list.
@@ -206,6 +208,7 @@ pub(crate) mod server {
                 && ticket.price_cents == 0
                 && !started,
             refund_requested: ticket.refund_requested_at.is_some() && status == TicketStatus::Confirmed,
+            refund_failure: ticket.refund_failure.clone().filter(|_| status == TicketStatus::Confirmed),
         }
     }
 
@@ -461,11 +464,14 @@ pub async fn load_registration_review(slug: String) -> Result<Option<Registratio
 }
 
 /// Turns the reviewed draft into a ticket: confirmed at once when free; otherwise a held seat
-/// and a Stripe Checkout Session, to which the person is sent.
+/// and a Stripe Checkout Session, to which the person is sent. `reviewed_total` is the price the
+/// review step showed: if it is not the price now, nothing is registered and the person reviews
+/// again.
 #[server(endpoint = "confirm_registration")]
 pub async fn confirm_registration(
     #[server(rename = "csrf")] _csrf: String,
     slug: String,
+    reviewed_total: i64,
 ) -> Result<RegistrationOutcome, AppError> {
     use crate::platform::error::reply;
     use crate::state::app_state;
@@ -489,6 +495,7 @@ pub async fn confirm_registration(
                     email: &principal.email,
                     verified_member: principal.cluster_id.is_some(),
                     draft: &draft,
+                    reviewed_total,
                     confirmation: &confirmation,
                 },
             )

@@ -57,6 +57,8 @@ pub struct RegistrationLine {
     /// A ticket nobody paid for (free, or a hold): organisers may cancel it outright.
     pub may_cancel: bool,
     pub refund_requested: bool,
+    /// Why the last refund failed, while the ticket stays valid.
+    pub refund_failure: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,6 +141,7 @@ pub async fn load_registrations(
                             may_cancel: matches!(status, TicketStatus::Confirmed | TicketStatus::Pending)
                                 && t.payment_intent_id.is_none(),
                             refund_requested: t.refund_requested_at.is_some() && status == TicketStatus::Confirmed,
+                            refund_failure: t.refund_failure.clone().filter(|_| status == TicketStatus::Confirmed),
                             email: t.email,
                             organisation: t.organisation,
                             country: t.country,
@@ -517,7 +520,10 @@ pub fn RegistrationsPage() -> impl IntoView {
                                     <td><A href=format!("/tickets/{}", r.id)>{r.id}</A></td>
                                     <td>{r.name}</td><td>{r.email}</td><td>{r.organisation}</td><td>{r.cluster}</td>
                                     <td>{r.ticket_type}</td><td>{r.price}</td>
-                                    <td>{r.status.label()}{r.refund_requested.then_some(" (refund started)")}</td>
+                                    <td>
+                                        {r.status.label()}{r.refund_requested.then_some(" (refund started)")}
+                                        {r.refund_failure.clone().map(|why| view! { <span class="refund-failed">{format!(" (refund failed: {why})")}</span> })}
+                                    </td>
                                     <td>{r.registered}</td>
                                     <td>{r.may_refund.then(|| view! {
                                         <ActionForm action=refund attr:class="inline-form">

@@ -233,8 +233,9 @@ fn ProfileFields(form: ProfileForm, clusters: Vec<(String, String)>, error: Sign
 pub fn ReviewPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let review = Resource::new(slug, load_registration_review);
     let confirm = ServerAction::<ConfirmRegistration>::new();
+    // Read again after a refused confirmation: a changed price shows at once.
+    let review = Resource::new(move || (slug(), confirm.version().get()), |(slug, _)| load_registration_review(slug));
     let error = action_error(confirm);
     await_view!(review, |review| match review {
         None => view! {
@@ -271,6 +272,7 @@ pub fn ReviewPage() -> impl IntoView {
                     <ActionForm action=confirm attr:class="stacked">
                         <CsrfField />
                         <input type="hidden" name="slug" value=review.slug.clone() />
+                        <input type="hidden" name="reviewed_total" value=review.total_cents />
                         <button type="submit">
                             {if pay { format!("Confirm and pay {}", review.total) } else { "Confirm registration".to_string() }}
                         </button>
@@ -309,6 +311,9 @@ pub fn TicketPage() -> impl IntoView {
                     </p>
                 })}
                 {ticket.refund_requested.then(|| view! { <p class="alert info">"A refund has been started; the ticket is cancelled once Stripe confirms it."</p> })}
+                {ticket.refund_failure.clone().map(|why| view! {
+                    <p class="alert error" role="alert">{format!("The refund could not be made ({why}). Your ticket stays valid; please contact the organisers.")}</p>
+                })}
                 <dl class="facts">
                     <dt>"Ticket number"</dt>
                     <dd>{ticket.id}</dd>

@@ -33,6 +33,9 @@ pub enum PaymentEvent {
     /// A charge was refunded: `amount_refunded` so far, `in_full` when the provider says the
     /// whole charge came back.
     Refunded { payment_intent: String, amount_refunded: Option<i64>, in_full: bool, reported_at: i64 },
+    /// A refund could not be made (the card was closed, …): the ticket stays valid, and the
+    /// organisers see why and may try again.
+    RefundFailed { payment_intent: String, reason: String, reported_at: i64 },
 }
 
 /// What became of one notification (recorded with it, and logged).
@@ -68,7 +71,8 @@ pub async fn prepare(
         PaymentEvent::CheckoutPaid { ticket_id, .. }
         | PaymentEvent::CheckoutAwaitingPayment { ticket_id }
         | PaymentEvent::CheckoutExpired { ticket_id } => *ticket_id,
-        PaymentEvent::Refunded { payment_intent, reported_at, .. } => {
+        PaymentEvent::Refunded { payment_intent, reported_at, .. }
+        | PaymentEvent::RefundFailed { payment_intent, reported_at, .. } => {
             let found: Option<i64> =
                 db_run!(db, |pool| sqlx::query_scalar("select id from tickets where payment_intent_id = $1")
                     .bind(payment_intent)
@@ -143,6 +147,25 @@ pub async fn apply_in(
             if !*in_full && !amount_refunded.is_some_and(|r| r >= ticket.price_cents) =>
         {
             Ok(Outcome::Ignored("partial refund: the ticket stays valid"))
+        }
+        PaymentEvent::RefundFailed { reason, .. } => {
+            let marked = tx_run!(tx, |conn| sqlx::query(
+                "update tickets set refund_requested_at = null, refund_failed_at = $1, refund_failure = $2
+                  where id = $3 and status = $4 and refund_requested_at is not null",
+            )
+            .bind(at)
+            .bind(reason)
+            .bind(ticket.id)
+            .bind(TicketStatus::Confirmed)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+            Ok(if marked == 1 {
+                tracing::warn!(ticket = ticket.id, %reason, "a refund failed");
+                Outcome::Applied("refund failed")
+            } else {
+                Outcome::Ignored("no refund of this ticket was under way")
+            })
         }
         PaymentEvent::Refunded { .. } => {
             let live = [TicketStatus::Confirmed, TicketStatus::Pending];

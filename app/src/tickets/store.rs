@@ -189,6 +189,8 @@ pub struct Registration<'a> {
     pub email: &'a str,
     pub verified_member: bool,
     pub draft: &'a Draft,
+    /// The total (cents) the person saw on the review step and agreed to.
+    pub reviewed_total: i64,
     /// The confirmation mail, for a ticket that is confirmed at once (free).
     pub confirmation: &'a (dyn Fn(&TicketRow) -> OutgoingMail + Send + Sync),
 }
@@ -231,6 +233,16 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         };
         let price =
             rules::admit(&ticket_type.facts(), voucher.as_ref().map(|v| v.facts()).as_ref(), r.verified_member, at)?;
+        // Decided in the transaction that takes the seat, so no change slips in between.
+        if price != r.reviewed_total {
+            return Err(AppError::invalid(
+                "price",
+                format!(
+                    "The price changed since you checked it: it is {} now. Nothing was booked; check the new price and confirm again.",
+                    rules::format_money(price, &ticket_type.currency)
+                ),
+            ));
+        }
         let seated = sqlx::query(
             "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity",
         )
@@ -439,12 +451,14 @@ pub async fn cancel(db: &Db, ticket_id: i64, from: &[TicketStatus], mail: &Outgo
 }
 
 pub async fn mark_refund_requested(db: &Db, ticket_id: i64) -> Result<(), AppError> {
-    db_run!(db, |pool| sqlx::query("update tickets set refund_requested_at = $1 where id = $2")
-        .bind(now())
-        .bind(ticket_id)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))?;
+    db_run!(db, |pool| sqlx::query(
+        "update tickets set refund_requested_at = $1, refund_failed_at = null, refund_failure = null where id = $2"
+    )
+    .bind(now())
+    .bind(ticket_id)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -481,6 +495,9 @@ pub struct TicketRow {
     pub confirmed_at: Option<i64>,
     pub cancelled_at: Option<i64>,
     pub refund_requested_at: Option<i64>,
+    /// The last refund attempt failed at the payment provider: when, and why.
+    pub refund_failed_at: Option<i64>,
+    pub refund_failure: Option<String>,
     pub voucher_code: Option<String>,
 }
 
@@ -511,7 +528,8 @@ pub const TICKET_SELECT: &str = "select t.id, t.event_id, e.slug as event_slug, 
             t.price_cents, t.currency, t.attendee_name, t.email, t.organisation, t.organisation_type,
             c.code as cluster_code, c.name as cluster_name, t.country, t.job_role, t.themes, t.offers, t.seeks,
             t.directory_consent, t.checkout_url, t.checkout_session_id, t.payment_intent_id, t.hold_expires_at, t.created_at,
-            t.confirmed_at, t.cancelled_at, t.refund_requested_at, v.code as voucher_code
+            t.confirmed_at, t.cancelled_at, t.refund_requested_at, t.refund_failed_at, t.refund_failure,
+            v.code as voucher_code
        from tickets t
        join events e on e.id = t.event_id
        join ticket_types tt on tt.id = t.ticket_type_id

@@ -292,6 +292,39 @@ impl TestApp {
         (user_id, self.browser_as(user_id).await)
     }
 
+    /// The newest mail queued for the address, as (subject, body).
+    pub async fn last_mail_to(&self, recipient: &str) -> Option<(String, String)> {
+        app::db_run!(self.db(), |pool| sqlx::query_as(
+            "select subject, body_text from outbox where recipient = $1 order by id desc limit 1"
+        )
+        .bind(recipient)
+        .fetch_optional(pool)
+        .await
+        .expect("outbox"))
+    }
+
+    /// How many mails were queued for the address.
+    pub async fn mails_to(&self, recipient: &str) -> i64 {
+        app::db_run!(self.db(), |pool| sqlx::query_scalar("select count(*) from outbox where recipient = $1")
+            .bind(recipient)
+            .fetch_one(pool)
+            .await
+            .expect("outbox"))
+    }
+
+    /// Signs up through the two forms, as a person would: the address, then the password on the
+    /// page the mailed link opens. Returns the browser, signed in.
+    pub async fn sign_up(&self, name: &str, email: &str, password: &str) -> Browser {
+        let browser = self.browser();
+        let reply = browser.submit("sign_up", &[("display_name", name), ("email", email)]).await;
+        assert!(reply.ok(), "{reply:?}");
+        let (_, body) = self.last_mail_to(&email.to_lowercase()).await.expect("a sign-up mail");
+        let token = token_in(&body, "/signup/confirm?token=").expect("a sign-up link");
+        let reply = browser.submit("confirm_sign_up", &[("token", &token), ("password", password)]).await;
+        assert!(reply.ok(), "{reply:?}");
+        browser
+    }
+
     /// Creates an attendee account directly in the database; returns its id.
     pub async fn attendee(&self, email: &str, name: &str) -> i64 {
         app::db_run!(self.db(), |pool| sqlx::query_scalar(
@@ -452,6 +485,36 @@ impl Browser {
         assert!(reply.ok(), "current_user failed: {reply:?}");
         reply.body.get("display_name").and_then(Value::as_str).map(str::to_string)
     }
+}
+
+/// The form of a server-rendered page that contains `marker` (e.g. `name="session_id" value="7"`):
+/// its action and the name/value pairs of its inputs, as a browser without JavaScript would send.
+pub fn form_containing(html: &str, marker: &str) -> Option<(String, Vec<(String, String)>)> {
+    let at = html.find(marker)?;
+    let start = html[..at].rfind("<form")?;
+    let end = start + html[start..].find("</form>")?;
+    let form = &html[start..end];
+    let attribute = |tag: &str, name: &str| {
+        let key = format!(" {name}=\"");
+        let from = tag.find(&key)? + key.len();
+        Some(tag[from..from + tag[from..].find('"')?].replace("&amp;", "&"))
+    };
+    let action = attribute(&form[..form.find('>')?], "action")?;
+    let fields = form
+        .split("<input")
+        .skip(1)
+        .filter_map(|rest| {
+            let tag = &rest[..rest.find('>')?];
+            Some((attribute(tag, "name")?, attribute(tag, "value").unwrap_or_default()))
+        })
+        .collect();
+    Some((action, fields))
+}
+
+/// The token of the first link in a mail that starts with `prefix` (e.g. `/signup/confirm?token=`).
+pub fn token_in(body: &str, prefix: &str) -> Option<String> {
+    let start = body.find(prefix)? + prefix.len();
+    Some(body[start..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect())
 }
 
 /// The path of one of the project's independent checkers.

@@ -248,6 +248,21 @@ impl FakeStripe {
         completed_session(&paid, payment_intent)
     }
 
+    /// Records that the bank refused `refund` (its amount is the payment's again, so it may be
+    /// refunded anew) and returns the refund object as `refund.failed` carries it.
+    pub fn fail_refund(&self, refund: &CreatedRefund, failure_reason: &str) -> Value {
+        let mut state = lock(&self.state);
+        let payment = state
+            .payments
+            .get_mut(&refund.payment_intent)
+            .unwrap_or_else(|| panic!("the fake Stripe knows no payment {}", refund.payment_intent));
+        payment.refunded -= refund.amount;
+        let mut failed = refund_object(refund);
+        failed["status"] = json!("failed");
+        failed["failure_reason"] = json!(failure_reason);
+        failed
+    }
+
     /// Records that `session` expired unpaid and returns the `checkout.session.expired` object.
     pub fn expire(&self, session: &CreatedSession) -> Value {
         let mut state = lock(&self.state);

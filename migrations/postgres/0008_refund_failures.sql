@@ -1,0 +1,4 @@
+-- A refund the payment provider could not make: the ticket stays valid, and organisers see
+-- that it failed and why, and may try again.
+alter table tickets add column refund_failed_at bigint;
+alter table tickets add column refund_failure text;
