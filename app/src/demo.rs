@@ -67,6 +67,7 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
     crate::agenda::demo::seed(db).await?;
     crate::tickets::demo::seed(db).await?;
     crate::checkin::demo::seed(db).await?;
+    crate::meetings::demo::seed(db).await?;
     tracing::info!("demo series loaded");
     Ok(())
 }

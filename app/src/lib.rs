@@ -15,6 +15,7 @@ pub mod checkin;
 pub mod components;
 pub mod error;
 pub mod events;
+pub mod meetings;
 // Server functions take one argument per field of their form (plain form posts need that).
 #[allow(clippy::too_many_arguments)]
 pub mod organise;
@@ -116,6 +117,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organise/:slug/agenda") view=agenda::AgendaEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug/registrations") view=tickets::RegistrationsPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug/tickets") view=tickets::TicketSetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/b2b") view=meetings::B2bSetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/participants") view=meetings::ParticipantsPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/participants/:id") view=meetings::ParticipantPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/meetings") view=meetings::MeetingsPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=accounts::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=accounts::SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/signup/confirm") view=accounts::ConfirmSignUpPage ssr=SsrMode::Async />

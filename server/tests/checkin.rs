@@ -600,13 +600,13 @@ async fn organisers_set_up_lists_and_watch_the_counts(backend: Backend) {
     assert_eq!(reply.body["verdict"], "already_checked_in", "{reply:?}");
     assert_eq!(reply.body["earlier"]["device"], "Door A (Door Heidelberg)");
 
-    // Live counts: one of the five confirmed demo tickets is in.
+    // Live counts: one of the 41 confirmed demo tickets (5 guests, 36 B2B participants) is in.
     let organiser = as_user(&app, "organiser.biorn@eventxchange.test").await;
     let reply = organiser.fetch("checkin_overview", &[("slug", HEIDELBERG)]).await;
     assert!(reply.ok(), "{reply:?}");
     let lists = reply.body["lists"].as_array().unwrap();
     let main = lists.iter().find(|l| l["name"] == "Main entrance").unwrap();
-    assert_eq!((main["checked_in"].as_i64(), main["expected"].as_i64()), (Some(1), Some(5)));
+    assert_eq!((main["checked_in"].as_i64(), main["expected"].as_i64()), (Some(1), Some(41)));
     assert_eq!(main["inside"].as_i64(), Some(1));
     let lounge = lists.iter().find(|l| l["name"] == "Speakers' lounge").unwrap();
     assert_eq!(lounge["expected"].as_i64(), Some(1), "only the speaker is expected there");

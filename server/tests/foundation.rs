@@ -48,7 +48,7 @@ async fn servers_starting_together_on_postgres_wait_for_the_demo_series() {
     let (first, second) = tokio::join!(start(database.url.clone()), start(database.url.clone()));
     assert_eq!(first, second, "both servers saw the whole series");
     assert_eq!(first.0, 4);
-    assert_eq!(first.2, 20);
+    assert_eq!(first.2, 4 * (5 + 36));
 }
 
 /// Every answer carries the security headers; a page's CSP names the nonce its inline scripts
@@ -644,13 +644,15 @@ async fn demo_series_loads_once(backend: Backend) {
     app::demo::seed(app.db()).await.unwrap();
     let counts: (i64, i64, i64, i64) = app::db_run!(app.db(), |pool| sqlx::query_as(
         "select (select count(*) from clusters), (select count(*) from events),
-                (select count(*) from users where email not like 'guest%'), (select count(*) from tickets)"
+                (select count(*) from users where email not like 'guest%' and email not like 'b2b%'),
+                (select count(*) from tickets)"
     )
     .fetch_one(pool)
     .await
     .unwrap());
-    // Nine accounts to sign in with, and five demo guests with a ticket at each event.
-    assert_eq!(counts, (4, 4, 9, 20));
+    // Nine accounts to sign in with; five demo guests and 36 B2B participants with a ticket at
+    // each event.
+    assert_eq!(counts, (4, 4, 9, 4 * (5 + 36)));
 }
 
 /// The plain HTTP handlers that change state, as (path, content type). Server functions are

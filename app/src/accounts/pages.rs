@@ -241,6 +241,7 @@ pub fn AccountPage() -> impl IntoView {
                 })}
                 <crate::tickets::MyTickets />
                 <crate::agenda::MyAgenda />
+                <crate::meetings::AccountDirectory />
                 <p><A href="/">"Browse the EventXchange events"</A></p>
             </section>
             }

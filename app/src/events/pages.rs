@@ -107,6 +107,8 @@ pub fn EventPage() -> impl IntoView {
                     <A href=format!("/events/{}/agenda", card.slug) attr:class="button">"See the agenda"</A>
                     " "
                     <a class="button secondary" href=format!("/events/{}/calendar.ics", card.slug)>"Add to calendar (.ics)"</a>
+                    " "
+                    <A href=format!("/events/{}/meetings", card.slug) attr:class="button secondary">"B2B meetings"</A>
                 </p>
                 <crate::tickets::TicketOffers slug=card.slug.clone() />
                 <section class="description">

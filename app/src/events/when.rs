@@ -31,6 +31,11 @@ pub fn day_and_time(at: i64, tz: &TimeZone) -> String {
     zoned(at, tz).strftime("%A %-d %B %Y, %H:%M %Z").to_string()
 }
 
+/// "Tuesday 16 March", the day of an instant in the zone.
+pub fn day_label(at: i64, tz: &TimeZone) -> String {
+    zoned(at, tz).strftime("%A %-d %B").to_string()
+}
+
 /// "14:00 CEST"
 pub fn time_of_day(at: i64, tz: &TimeZone) -> String {
     zoned(at, tz).strftime("%H:%M %Z").to_string()

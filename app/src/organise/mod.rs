@@ -185,6 +185,8 @@ pub fn OrganiserHomePage() -> impl IntoView {
                 " "
                 <A href=format!("/organise/{}/checkin", overview.slug) attr:class="button secondary">"Check-in and badges"</A>
                 " "
+                <A href=format!("/organise/{}/b2b", overview.slug) attr:class="button secondary">"B2B matchmaking"</A>
+                " "
                 <A href=format!("/events/{}", overview.slug)>"See the public event page"</A>
             </p>
             <h2>"Event team"</h2>

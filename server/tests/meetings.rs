@@ -1,0 +1,499 @@
+//! B2B matchmaking against a running server, on SQLite and PostgreSQL: the directory and its
+//! filters, a request answered with a table, bad requests that write nothing, a storm of
+//! concurrent acceptances that never double-books a person or a table, and the proof at the
+//! table that a meeting was held.
+
+mod common;
+
+use app::platform::now;
+use common::{Backend, Browser, Reply, TestApp};
+use serde_json::Value;
+
+on_both_backends!(
+    the_demo_session_has_participants_and_meetings,
+    a_request_is_answered_and_gets_a_table,
+    bad_requests_are_refused_and_write_nothing,
+    a_storm_of_acceptances_never_double_books,
+    a_meeting_is_proven_held_by_the_partners_badge,
+    organisers_set_up_the_grid_without_orphaning_meetings,
+);
+
+const HEIDELBERG: &str = "heidelberg-2027";
+
+async fn scalar(app: &TestApp, sql: &'static str, id: i64) -> i64 {
+    app::db_run!(app.db(), |pool| sqlx::query_scalar(sql).bind(id).fetch_one(pool).await.expect(sql))
+}
+
+/// The demo's B2B participant `n` (1…36) of Heidelberg: (ticket id, user id).
+async fn demo_participant(app: &TestApp, n: usize) -> (i64, i64) {
+    app::db_run!(app.db(), |pool| sqlx::query_as("select id, user_id from tickets where email = $1")
+        .bind(format!("b2b{n}.heidelberg@eventxchange.test"))
+        .fetch_one(pool)
+        .await
+        .unwrap())
+}
+
+/// A browser signed in as demo participant `n`, and their ticket id.
+async fn as_participant(app: &TestApp, n: usize) -> (i64, Browser) {
+    let (ticket, user) = demo_participant(app, n).await;
+    (ticket, app.browser_as(user).await)
+}
+
+async fn event_id(app: &TestApp) -> i64 {
+    app::db_run!(app.db(), |pool| sqlx::query_scalar("select id from events where slug = $1")
+        .bind(HEIDELBERG)
+        .fetch_one(pool)
+        .await
+        .unwrap())
+}
+
+async fn slot_ids(app: &TestApp) -> Vec<i64> {
+    let event = event_id(app).await;
+    app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select id from b2b_slots where event_id = $1 and active order by starts_at"
+    )
+    .bind(event)
+    .fetch_all(pool)
+    .await
+    .unwrap())
+}
+
+async fn request(browser: &Browser, participant: i64, slot: &str) -> Reply {
+    browser
+        .submit(
+            "request_meeting",
+            &[("slug", HEIDELBERG), ("participant", &participant.to_string()), ("slot", slot), ("message", "Hello")],
+        )
+        .await
+}
+
+async fn answer(browser: &Browser, meeting: i64, answer: &str) -> Reply {
+    browser
+        .submit("answer_meeting", &[("slug", HEIDELBERG), ("meeting", &meeting.to_string()), ("answer", answer)])
+        .await
+}
+
+fn field(reply: &Reply) -> String {
+    assert_eq!(reply.error_kind().as_deref(), Some("Invalid"), "{reply:?}");
+    reply.error_field().unwrap_or_default()
+}
+
+async fn meetings_count(app: &TestApp) -> i64 {
+    scalar(app, "select count(*) from meetings where id > $1", 0).await
+}
+
+async fn the_demo_session_has_participants_and_meetings(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let (_, anna) = as_participant(&app, 1).await;
+    let all = anna.fetch("b2b_directory", &[("slug", HEIDELBERG)]).await;
+    assert!(all.ok(), "{all:?}");
+    assert!(all.body["participants"].as_array().unwrap().len() >= 36, "{}", all.body["total"]);
+    // Filters narrow the list; every one listed matches.
+    let tartu = anna.fetch("b2b_directory", &[("slug", HEIDELBERG), ("cluster", "tartu")]).await;
+    let listed = tartu.body["participants"].as_array().unwrap();
+    assert!(!listed.is_empty() && listed.len() < all.body["participants"].as_array().unwrap().len());
+    assert!(listed.iter().all(|p| p["cluster_code"] == "tartu"), "{listed:?}");
+    let sensors = anna.fetch("b2b_directory", &[("slug", HEIDELBERG), ("q", "biosensor chips")]).await;
+    assert!(sensors.body["participants"].as_array().unwrap().iter().all(|p| p["offers"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .contains("biosensor chips")
+        || p["seeks"].as_str().unwrap().to_lowercase().contains("biosensor chips")));
+    // The pages render without JavaScript, filters as links.
+    let (status, html) = anna.page(&format!("/events/{HEIDELBERG}/participants?cluster=tartu")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("cluster=biorn"), "filter links");
+    let (status, html) = anna.page(&format!("/events/{HEIDELBERG}/meetings")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("People you should meet") && html.contains("which you seek"), "suggestions with reasons");
+    // Meetings in every state.
+    for status in ["requested", "accepted", "declined", "cancelled"] {
+        let n: i64 = app::db_run!(app.db(), |pool| {
+            sqlx::query_scalar(
+            "select count(*) from meetings m join events e on e.id = m.event_id where e.slug = $1 and m.status = $2"
+        )
+        .bind(HEIDELBERG)
+        .bind(status)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        });
+        assert!(n > 0, "no {status} meeting in the demo");
+    }
+    // Only ticket holders see the directory.
+    let stranger = app.browser_as(app.attendee("nobody@example.org", "Nobody").await).await;
+    let refused = stranger.fetch("b2b_directory", &[("slug", HEIDELBERG)]).await;
+    assert_eq!(field(&refused), "ticket");
+    assert_eq!(app.browser().fetch("b2b_directory", &[("slug", HEIDELBERG)]).await.status, 401);
+}
+
+async fn a_request_is_answered_and_gets_a_table(backend: Backend) {
+    let app = app_or_skip!(backend);
+    // 25 and 26 have no demo meetings.
+    let (a_ticket, a) = as_participant(&app, 25).await;
+    let (b_ticket, b) = as_participant(&app, 26).await;
+    let b_email = "b2b26.heidelberg@eventxchange.test";
+    let mails = app.mails_to(b_email).await;
+    let reply = request(&a, b_ticket, "first").await;
+    assert!(reply.ok(), "{reply:?}");
+    let meeting = reply.body.as_i64().unwrap();
+    assert_eq!(app.mails_to(b_email).await, mails + 1, "the recipient is told");
+    let first_slot = slot_ids(&app).await[0];
+    assert_eq!(scalar(&app, "select slot_id from meetings where id = $1", meeting).await, first_slot);
+    // A second request between the two is refused.
+    assert_eq!(field(&request(&a, b_ticket, "first").await), "participant");
+    // Only the recipient answers.
+    assert_eq!(field(&answer(&a, meeting, "accept").await), "meeting");
+    let reply = answer(&b, meeting, "accept").await;
+    assert!(reply.ok(), "{reply:?}");
+    assert_eq!(app.mails_to(b_email).await, mails + 2);
+    let table = scalar(&app, "select table_id from meetings where id = $1", meeting).await;
+    assert!(table > 0);
+    let mine = a.fetch("my_meetings", &[("slug", HEIDELBERG)]).await;
+    let card = mine.body["meetings"].as_array().unwrap().iter().find(|m| m["id"] == meeting).cloned().unwrap();
+    assert_eq!(card["status"], "Accepted");
+    assert!(card["table"].as_str().unwrap().starts_with("Table "), "{card}");
+    assert!(card["when"].as_str().unwrap().contains("CET") || card["when"].as_str().unwrap().contains("CEST"));
+    let theirs = b.fetch("my_meetings", &[("slug", HEIDELBERG)]).await;
+    assert!(theirs.body["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["id"] == meeting && m["table"] == card["table"]));
+    // The agreed slot is no longer free for either of them.
+    let view = a.fetch("b2b_participant", &[("slug", HEIDELBERG), ("id", &b_ticket.to_string())]).await;
+    assert!(view.body["common_slots"].as_array().unwrap().iter().all(|s| s["id"] != first_slot));
+    // Cancelling frees the slot and the table, and both counts.
+    let reply = b
+        .submit("cancel_meeting", &[("slug", HEIDELBERG), ("meeting", &meeting.to_string()), ("reason", "Sorry")])
+        .await;
+    assert!(reply.ok(), "{reply:?}");
+    assert_eq!(scalar(&app, "select count(*) from meeting_seats where meeting_id = $1", meeting).await, 0);
+    assert_eq!(
+        scalar(&app, "select coalesce(max(accepted), 0) from b2b_people where ticket_id = $1", a_ticket).await,
+        0
+    );
+    // Proposing another slot: the requester then answers.
+    let reply = request(&a, b_ticket, &first_slot.to_string()).await;
+    let again = reply.body.as_i64().unwrap();
+    let later = slot_ids(&app).await[3];
+    let reply = b
+        .submit(
+            "answer_meeting",
+            &[
+                ("slug", HEIDELBERG),
+                ("meeting", &again.to_string()),
+                ("answer", "propose"),
+                ("slot", &later.to_string()),
+            ],
+        )
+        .await;
+    assert!(reply.ok(), "{reply:?}");
+    assert_eq!(field(&answer(&b, again, "accept").await), "meeting", "now the requester answers");
+    assert!(answer(&a, again, "accept").await.ok());
+    assert_eq!(scalar(&app, "select slot_id from meetings where id = $1", again).await, later);
+}
+
+async fn bad_requests_are_refused_and_write_nothing(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let (me, a) = as_participant(&app, 27).await;
+    let (other, _) = as_participant(&app, 28).await;
+    let slots = slot_ids(&app).await;
+    let before = meetings_count(&app).await;
+    assert_eq!(field(&request(&a, other, "999999").await), "slot", "unknown slot");
+    assert_eq!(field(&request(&a, other, "soon").await), "slot", "not a slot");
+    assert_eq!(field(&request(&a, me, "first").await), "participant", "oneself");
+    let outsider = app.attendee("guest@example.org", "Not Listed").await;
+    let (listed_off, _) = as_participant(&app, 29).await;
+    app::db_run!(app.db(), |pool| sqlx::query("update tickets set directory_consent = false where id = $1")
+        .bind(listed_off)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected())
+        .unwrap());
+    assert_eq!(field(&request(&a, listed_off, "first").await), "participant", "not in the directory");
+    assert_eq!(field(&request(&a, outsider, "first").await), "participant", "no ticket here");
+    let long = "x".repeat(501);
+    let reply = a
+        .submit(
+            "request_meeting",
+            &[("slug", HEIDELBERG), ("participant", &other.to_string()), ("slot", "first"), ("message", &long)],
+        )
+        .await;
+    assert_eq!(field(&reply), "message");
+    // A slot that has started.
+    app::db_run!(app.db(), |pool| sqlx::query("update b2b_slots set starts_at = $1 where id = $2")
+        .bind(now() - 60)
+        .bind(slots[1])
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected())
+        .unwrap());
+    assert_eq!(field(&request(&a, other, &slots[1].to_string()).await), "slot", "a slot in the past");
+    // After the deadline.
+    app::db_run!(app.db(), |pool| sqlx::query("update b2b_sessions set request_deadline = $1")
+        .bind(now() - 1)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected())
+        .unwrap());
+    let late = request(&a, other, "first").await;
+    assert_eq!(field(&late), "slot", "{late:?}");
+    assert!(late.body["Invalid"]["message"].as_str().unwrap().contains("closed"));
+    assert_eq!(meetings_count(&app).await, before, "nothing was written");
+    // Without a ticket for the event there is no B2B for you.
+    let stranger = app.browser_as(outsider).await;
+    assert_eq!(field(&request(&stranger, other, "first").await), "ticket");
+}
+
+/// 540 acceptances at once, aimed at six recipients, three tables and three slots, with at most
+/// two meetings per person: nobody and no table is ever double-booked, the maximum holds, and
+/// every refusal says why.
+async fn a_storm_of_acceptances_never_double_books(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let event = event_id(&app).await;
+    // A small grid: three tables, and requests in the first three slots.
+    app::db_run!(app.db(), |pool| sqlx::query("update b2b_tables set active = (number <= 3) where event_id = $1")
+        .bind(event)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected())
+        .unwrap());
+    app::db_run!(app.db(), |pool| sqlx::query("update b2b_sessions set max_meetings = 2 where event_id = $1")
+        .bind(event)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected())
+        .unwrap());
+    let slots = slot_ids(&app).await;
+    // Free the demo's own meetings, so the count starts from nothing.
+    for sql in
+        ["delete from meeting_seats", "delete from b2b_people", "delete from meeting_log", "delete from meetings"]
+    {
+        app::db_run!(app.db(), |pool| sqlx::query(sql).execute(pool).await.map(|d| d.rows_affected()).unwrap());
+    }
+    let mut recipients = Vec::new();
+    for n in 1..=6 {
+        recipients.push(as_participant(&app, n).await);
+    }
+    let mut requests = Vec::new();
+    for n in 7..=36 {
+        let (_, requester) = as_participant(&app, n).await;
+        for (r, (recipient, _)) in recipients.iter().enumerate() {
+            let slot = slots[(n + r) % 3];
+            let reply = request(&requester, *recipient, &slot.to_string()).await;
+            assert!(reply.ok(), "{reply:?}");
+            requests.push((r, reply.body.as_i64().unwrap()));
+        }
+    }
+    assert_eq!(requests.len(), 180);
+    for (_, browser) in &recipients {
+        browser.csrf().await;
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len() * 3));
+    let mut storm = Vec::new();
+    for _ in 0..3 {
+        for (r, meeting) in &requests {
+            let browser = recipients[*r].1.clone();
+            let (barrier, meeting) = (barrier.clone(), *meeting);
+            storm.push(tokio::spawn(async move {
+                barrier.wait().await;
+                answer(&browser, meeting, "accept").await
+            }));
+        }
+    }
+    let mut accepted = 0;
+    for attempt in storm {
+        let reply = attempt.await.unwrap();
+        if reply.ok() {
+            accepted += 1;
+        } else {
+            assert_eq!(reply.status, 422, "{reply:?}");
+            assert_eq!(reply.error_field().as_deref(), Some("meeting"), "{reply:?}");
+            assert!(!reply.body["Invalid"]["message"].as_str().unwrap_or_default().is_empty());
+        }
+    }
+    let rows: Vec<(i64, i64, i64, i64)> = app::db_run!(app.db(), |pool| {
+        sqlx::query_as(
+        "select slot_id, table_id, requester_ticket_id, recipient_ticket_id from meetings where status = 'accepted'"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    });
+    assert_eq!(rows.len(), accepted, "each accepted reply is one accepted meeting, no more");
+    assert!(accepted > 0);
+    let mut tables = std::collections::HashSet::new();
+    let mut seats = std::collections::HashSet::new();
+    let mut per_person = std::collections::HashMap::<i64, i64>::new();
+    for (slot, table, a, b) in &rows {
+        assert!(tables.insert((slot, table)), "table {table} double-booked in slot {slot}");
+        for person in [a, b] {
+            assert!(seats.insert((slot, person)), "ticket {person} double-booked in slot {slot}");
+            *per_person.entry(*person).or_default() += 1;
+        }
+    }
+    assert!(per_person.values().all(|n| *n <= 2), "the maximum of 2 holds: {per_person:?}");
+    // Three slots with three tables: at most nine meetings; six recipients with at most two each.
+    assert!(accepted <= 9, "{accepted}");
+    for (person, n) in per_person {
+        assert_eq!(scalar(&app, "select accepted from b2b_people where ticket_id = $1", person).await, n);
+    }
+}
+
+async fn code_of(app: &TestApp, ticket: i64) -> String {
+    app::badges::store::current_code(app.db(), &app.server.state.badge_keys, ticket).await.unwrap().unwrap()
+}
+
+async fn check_in(app: &TestApp, ticket: i64) {
+    let event = event_id(app).await;
+    app::db_run!(app.db(), |pool| sqlx::query(
+        "insert into checkins (list_id, ticket_id, direction, single_entry, device, idempotency_key, scanned_at,
+                               recorded_at, offline)
+         select id, $1, 'entry', true, 'test door', $2, $3, $3, false from checkin_lists
+          where event_id = $4 and name = 'Main entrance'"
+    )
+    .bind(ticket)
+    .bind(format!("held-{ticket}"))
+    .bind(now())
+    .bind(event)
+    .execute(pool)
+    .await
+    .map(|d| d.rows_affected())
+    .unwrap());
+}
+
+async fn a_meeting_is_proven_held_by_the_partners_badge(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let (a_ticket, a) = as_participant(&app, 30).await;
+    let (b_ticket, b) = as_participant(&app, 31).await;
+    let (c_ticket, _) = as_participant(&app, 32).await;
+    let meeting = request(&a, b_ticket, "first").await.body.as_i64().unwrap();
+    assert!(answer(&b, meeting, "accept").await.ok());
+    let confirm = |browser: Browser, code: String| async move {
+        browser
+            .submit("confirm_meeting_held", &[("slug", HEIDELBERG), ("meeting", &meeting.to_string()), ("code", &code)])
+            .await
+    };
+    let b_code = code_of(&app, b_ticket).await;
+    // Before the slot: too early.
+    assert_eq!(field(&confirm(a.clone(), b_code.clone()).await), "code");
+    // The slot is now.
+    let slot = scalar(&app, "select slot_id from meetings where id = $1", meeting).await;
+    let move_slot = |start: i64| {
+        let app = &app;
+        async move {
+            app::db_run!(app.db(), |pool| sqlx::query(
+                "update b2b_slots set starts_at = $1, ends_at = $2 where id = $3"
+            )
+            .bind(start)
+            .bind(start + 1200)
+            .bind(slot)
+            .execute(pool)
+            .await
+            .map(|d| d.rows_affected())
+            .unwrap());
+        }
+    };
+    move_slot(now() - 300).await;
+    let leuven_ticket: i64 = app::db_run!(app.db(), |pool| {
+        sqlx::query_scalar(
+        "select t.id from tickets t join events e on e.id = t.event_id where e.slug = 'leuven-2027' and t.status = 'confirmed' limit 1"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    });
+    let refused = [
+        b_code[..b_code.len() - 4].to_string() + if b_code.ends_with("AAAA") { "BBBB" } else { "AAAA" },
+        code_of(&app, leuven_ticket).await,
+        code_of(&app, c_ticket).await,
+        code_of(&app, a_ticket).await,
+        "not a badge".to_string(),
+    ];
+    for code in refused {
+        let reply = confirm(a.clone(), code.clone()).await;
+        assert_eq!(field(&reply), "code", "{code}: {reply:?}");
+    }
+    assert_eq!(
+        scalar(&app, "select count(*) from meetings where id = $1 and held_confirmed_at is not null", meeting).await,
+        0
+    );
+    // Out of the window after the slot.
+    move_slot(now() - 3 * 3600).await;
+    assert_eq!(field(&confirm(a.clone(), b_code.clone()).await), "code");
+    move_slot(now() - 300).await;
+    let reply = confirm(a.clone(), b_code.clone()).await;
+    assert!(reply.ok(), "{reply:?}");
+    let card =
+        |reply: Reply| reply.body["meetings"].as_array().unwrap().iter().find(|m| m["id"] == meeting).cloned().unwrap();
+    let seen = card(a.fetch("my_meetings", &[("slug", HEIDELBERG)]).await);
+    assert_eq!((seen["held_confirmed"].clone(), seen["verified_held"].clone()), (true.into(), false.into()));
+    // Verified once both are checked in.
+    check_in(&app, a_ticket).await;
+    check_in(&app, b_ticket).await;
+    let seen = card(b.fetch("my_meetings", &[("slug", HEIDELBERG)]).await);
+    assert_eq!(seen["verified_held"], Value::Bool(true));
+    // Every step is in the log, with who.
+    let steps: Vec<(String, Option<i64>)> = app::db_run!(app.db(), |pool| sqlx::query_as(
+        "select action, actor_user_id from meeting_log where meeting_id = $1 order by id"
+    )
+    .bind(meeting)
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    let actions: Vec<&str> = steps.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(actions, vec!["requested", "accepted", "held"]);
+    assert!(steps.iter().all(|(_, who)| who.is_some()));
+}
+
+async fn organisers_set_up_the_grid_without_orphaning_meetings(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
+    let overview = organiser.fetch("b2b_overview", &[("slug", HEIDELBERG)]).await;
+    assert!(overview.ok(), "{overview:?}");
+    let form = overview.body["form"].clone();
+    let text = |key: &str| form[key].as_str().unwrap().to_string();
+    let save = |windows: String, tables: String| {
+        let organiser = organiser.clone();
+        let (slots, max, pending, deadline) =
+            (text("slot_minutes"), text("max_meetings"), text("max_pending"), text("request_deadline"));
+        async move {
+            organiser
+                .submit(
+                    "save_b2b_setup",
+                    &[
+                        ("slug", HEIDELBERG),
+                        ("slot_minutes", &slots),
+                        ("windows", &windows),
+                        ("tables", &tables),
+                        ("max_meetings", &max),
+                        ("max_pending", &pending),
+                        ("request_deadline", &deadline),
+                    ],
+                )
+                .await
+        }
+    };
+    // Saved unchanged: nothing changes.
+    let slots_before = slot_ids(&app).await;
+    assert!(save(text("windows"), text("tables")).await.ok());
+    assert_eq!(slot_ids(&app).await, slots_before);
+    // Dropping the second window would orphan the demo's meetings there: refused, with them named.
+    let first_window = text("windows").lines().next().unwrap().to_string();
+    let refused = save(first_window, text("tables")).await;
+    assert_eq!(field(&refused), "windows");
+    assert!(refused.body["Invalid"]["message"].as_str().unwrap().contains("Move or cancel them first"), "{refused:?}");
+    assert_eq!(slot_ids(&app).await, slots_before, "nothing changed");
+    // Fewer tables than in use: refused too.
+    assert_eq!(field(&save(text("windows"), "1 Hall".into()).await), "windows");
+    // More tables: fine.
+    assert!(save(text("windows"), "1-30 B2B area".into()).await.ok());
+    // Attendees cannot.
+    let (_, attendee) = as_participant(&app, 1).await;
+    assert_eq!(attendee.fetch("b2b_overview", &[("slug", HEIDELBERG)]).await.status, 403);
+    let (status, html) = organiser.page(&format!("/organise/{HEIDELBERG}/b2b")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Who meets whom") && html.contains("Table 1"));
+}
