@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(app::tickets::http::router())
         .merge(app::badges::http::router())
         .merge(app::checkin::http::router())
+        .merge(app::meetings::http::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -496,4 +496,37 @@ async fn organisers_set_up_the_grid_without_orphaning_meetings(backend: Backend)
     let (status, html) = organiser.page(&format!("/organise/{HEIDELBERG}/b2b")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Who meets whom") && html.contains("Table 1"));
+    // The cluster matrix: a drawing, and its figures as a table.
+    assert!(html.contains("Meetings between clusters") && html.contains("<svg"), "the heat map");
+    assert!(html.contains("Agreed and held meetings per pair of clusters"), "its text alternative");
+
+    // The export: every meeting, names formula-safe.
+    let (first, _) = demo_participant(&app, 1).await;
+    app::db_run!(app.db(), |pool| sqlx::query("update tickets set organisation = '=HYPERLINK(\"x\")' where id = $1")
+        .bind(first)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected())
+        .unwrap());
+    let response =
+        organiser.client.get(format!("{}/organise/{HEIDELBERG}/b2b/meetings.csv", app.base())).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = response.text().await.unwrap();
+    let event = event_id(&app).await;
+    let meetings = scalar(&app, "select count(*) from meetings where event_id = $1", event).await;
+    assert_eq!(csv.lines().count() as i64, meetings + 1, "a header and one line per meeting");
+    assert!(csv.lines().next().unwrap().starts_with("meeting,status,slot_start_utc"));
+    assert!(csv.contains("'=HYPERLINK"), "a typed formula is defused");
+    assert_eq!(
+        attendee
+            .client
+            .get(format!("{}/organise/{HEIDELBERG}/b2b/meetings.csv", app.base()))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
 }

@@ -7,6 +7,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod demo;
+#[cfg(feature = "ssr")]
+pub mod http;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod rules;
@@ -202,6 +204,8 @@ pub struct B2bOverview {
     pub slots: Vec<String>,
     pub tables: Vec<i64>,
     pub meetings: Vec<(usize, usize, String)>,
+    /// Agreed and held meetings per pair of clusters: (cluster, cluster, agreed, held).
+    pub cluster_pairs: Vec<(String, String, i64, i64)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -652,6 +656,7 @@ pub async fn load_b2b_overview(slug: String) -> Result<B2bOverview, AppError> {
                     .collect(),
                 tables: tables.iter().map(|t| t.number).collect(),
                 meetings,
+                cluster_pairs: store::cluster_pairs(&state.db, event.id).await?,
             })
         }
         .await,

@@ -427,6 +427,7 @@ pub fn B2bSetupPage() -> impl IntoView {
     let overview = Resource::new(move || (slug.get(), save.version().get()), |(slug, _)| load_b2b_overview(slug));
     await_view!(overview, |view| {
         let form = view.form.clone();
+        let export = format!("/organise/{}/b2b/meetings.csv", view.slug);
         let message = move |field: &'static str| {
             move || field_message(error, field).get().map(|e| view! { <p class="field-error">{e}</p> })
         };
@@ -480,6 +481,11 @@ pub fn B2bSetupPage() -> impl IntoView {
                     </div>
                     <button type="submit">"Save the B2B session"</button>
                 </ActionForm>
+                <p><a href=export>"Download all meetings as CSV"</a></p>
+                {(!view.cluster_pairs.is_empty()).then(|| view! {
+                    <h2>"Meetings between clusters"</h2>
+                    <ClusterHeatMap pairs=view.cluster_pairs.clone() />
+                })}
                 {view.configured.then(|| {
                     let tables = view.tables.clone();
                     let meetings = view.meetings.clone();
@@ -507,4 +513,65 @@ pub fn B2bSetupPage() -> impl IntoView {
         }
         .into_any()
     })
+}
+
+/// Agreed meetings per pair of clusters as a heat map (darker: more), with the figures as a
+/// table beside it for screen readers and for reading exact numbers.
+#[component]
+fn ClusterHeatMap(pairs: Vec<(String, String, i64, i64)>) -> impl IntoView {
+    let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _, _)| [a.clone(), b.clone()]).collect();
+    names.sort();
+    names.dedup();
+    let most = pairs.iter().map(|p| p.2).max().unwrap_or(1).max(1);
+    let (label, cell) = (150.0_f64, 64.0_f64);
+    let size = label + cell * names.len() as f64;
+    let count = |a: &str, b: &str| {
+        pairs.iter().find(|(x, y, _, _)| (x == a && y == b) || (x == b && y == a)).map(|p| (p.2, p.3)).unwrap_or((0, 0))
+    };
+    let cells = names
+        .iter()
+        .enumerate()
+        .flat_map(|(row, a)| names.iter().enumerate().map(move |(column, b)| (row, column, a.clone(), b.clone())))
+        .map(|(row, column, a, b)| {
+            let (agreed, held) = count(&a, &b);
+            let shade = 0.08 + 0.92 * agreed as f64 / most as f64;
+            let (x, y) = (label + cell * column as f64, label + cell * row as f64);
+            view! {
+                <g>
+                    <title>{format!("{a} – {b}: {agreed} agreed, {held} held")}</title>
+                    <rect x=x y=y width=cell - 2.0 height=cell - 2.0 fill="#1f5f8b" fill-opacity=format!("{shade:.2}") />
+                    <text x=x + cell / 2.0 - 1.0 y=y + cell / 2.0 + 5.0 text-anchor="middle" class="heat-count">{agreed}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    let axis = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let middle = label + cell * i as f64 + cell / 2.0;
+            view! {
+                <text x=label - 6.0 y=middle + 4.0 text-anchor="end">{name.clone()}</text>
+                <text x=middle y=label - 8.0 text-anchor="start" transform=format!("rotate(-40 {middle} {})", label - 8.0)>{name.clone()}</text>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="heat-map">
+            <svg viewBox=format!("0 0 {size} {size}") width=size height=size role="img" aria-labelledby="heat-title">
+                <title id="heat-title">"Agreed meetings between the clusters' members"</title>
+                {axis}
+                {cells}
+            </svg>
+            <table class="pairs">
+                <caption>"Agreed and held meetings per pair of clusters"</caption>
+                <thead><tr><th scope="col">"Clusters"</th><th scope="col">"Agreed"</th><th scope="col">"Held"</th></tr></thead>
+                <tbody>
+                    {pairs.iter().map(|(a, b, agreed, held)| view! {
+                        <tr><td>{format!("{a} – {b}")}</td><td>{*agreed}</td><td>{*held}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </figure>
+    }
 }

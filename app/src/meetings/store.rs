@@ -1149,3 +1149,73 @@ pub async fn grid(db: &Db, event_id: i64) -> Result<Vec<(i64, i64, String, Strin
     .fetch_all(pool)
     .await)?)
 }
+
+/// One meeting as the organisers' export lists it.
+#[derive(Clone, Debug, FromRow)]
+pub struct ExportRow {
+    pub id: i64,
+    pub status: MeetingStatus,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub table_number: Option<i64>,
+    pub requester_ticket_id: i64,
+    pub requester: String,
+    pub requester_organisation: String,
+    pub requester_cluster: Option<String>,
+    pub requester_country: String,
+    pub recipient_ticket_id: i64,
+    pub recipient: String,
+    pub recipient_organisation: String,
+    pub recipient_cluster: Option<String>,
+    pub recipient_country: String,
+    pub held_confirmed_at: Option<i64>,
+    pub no_show_reported_at: Option<i64>,
+}
+
+pub async fn export(db: &Db, event_id: i64) -> Result<Vec<ExportRow>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(
+        "select m.id, m.status, s.starts_at, s.ends_at, t.number as table_number,
+                a.id as requester_ticket_id, a.attendee_name as requester, a.organisation as requester_organisation,
+                ca.name as requester_cluster, a.country as requester_country,
+                b.id as recipient_ticket_id, b.attendee_name as recipient, b.organisation as recipient_organisation,
+                cb.name as recipient_cluster, b.country as recipient_country,
+                m.held_confirmed_at, m.no_show_reported_at
+           from meetings m join b2b_slots s on s.id = m.slot_id left join b2b_tables t on t.id = m.table_id
+           join tickets a on a.id = m.requester_ticket_id left join clusters ca on ca.id = a.cluster_id
+           join tickets b on b.id = m.recipient_ticket_id left join clusters cb on cb.id = b.cluster_id
+          where m.event_id = $1
+          order by s.starts_at, t.number, m.id"
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Agreed and held meetings between the clusters of their two people, each pair once
+/// (alphabetical), with people outside the clusters under "none".
+pub async fn cluster_pairs(db: &Db, event_id: i64) -> Result<Vec<(String, String, i64, i64)>, AppError> {
+    let rows: Vec<(Option<String>, Option<String>, Option<i64>)> = db_run!(db, |pool| sqlx::query_as(
+        "select ca.name, cb.name, m.held_confirmed_at
+           from meetings m
+           join tickets a on a.id = m.requester_ticket_id left join clusters ca on ca.id = a.cluster_id
+           join tickets b on b.id = m.recipient_ticket_id left join clusters cb on cb.id = b.cluster_id
+          where m.event_id = $1 and m.status = 'accepted'"
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?;
+    let mut pairs: Vec<(String, String, i64, i64)> = Vec::new();
+    for (a, b, held) in rows {
+        let (a, b) = (a.unwrap_or_else(|| "none".into()), b.unwrap_or_else(|| "none".into()));
+        let (a, b) = if a <= b { (a, b) } else { (b, a) };
+        match pairs.iter_mut().find(|(x, y, _, _)| *x == a && *y == b) {
+            Some(pair) => {
+                pair.2 += 1;
+                pair.3 += i64::from(held.is_some());
+            }
+            None => pairs.push((a, b, 1, i64::from(held.is_some()))),
+        }
+    }
+    pairs.sort();
+    Ok(pairs)
+}

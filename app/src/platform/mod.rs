@@ -108,3 +108,22 @@ mod tests {
         assert_eq!(names, ["error", "accounts", "tickets"]);
     }
 }
+
+/// A value typed by people, for a CSV cell: a leading `=`, `+`, `-` or `@` would make a
+/// spreadsheet run it as a formula, so such values get a leading apostrophe.
+pub fn spreadsheet_safe(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(super::spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(super::spreadsheet_safe("Ana"), "Ana");
+    }
+}

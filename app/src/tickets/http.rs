@@ -11,6 +11,7 @@ use axum::{
 use super::{rules::format_money, store};
 use crate::accounts::access::{self, SignedIn};
 use crate::error::AppError;
+use crate::platform::spreadsheet_safe;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -88,22 +89,4 @@ async fn registrations_csv(
         body,
     )
         .into_response())
-}
-
-/// Attendees type these fields; a leading `=`, `+`, `-` or `@` would make a spreadsheet run
-/// it as a formula, so such values get a leading apostrophe.
-fn spreadsheet_safe(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formulas_are_defused() {
-        assert_eq!(super::spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(super::spreadsheet_safe("Ana"), "Ana");
-    }
 }
