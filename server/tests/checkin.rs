@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use app::badges::{code, keys::BadgeKeys, store as badges};
 use app::checkin::rules::{judge_offline, Direction, OfflineBundle, Verdict};
-use common::{Backend, Browser, TestApp};
+use common::{Backend, Browser, ServerProcess, TestApp};
 use serde_json::{json, Value};
 
 on_both_backends!(
@@ -715,48 +715,6 @@ async fn organisers_set_up_lists_and_watch_the_counts(backend: Backend) {
             .await
             .unwrap());
     assert_eq!(left, 0);
-}
-
-/// The server binary in its own process, so it can be killed without warning.
-struct ServerProcess {
-    child: std::process::Child,
-    base: String,
-}
-
-impl ServerProcess {
-    async fn start(database_url: &str) -> ServerProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("EXX_DEMO", "true")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("start the server binary");
-        let base = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while client.get(format!("{base}/health")).send().await.is_err() {
-            assert!(std::time::Instant::now() < deadline, "the server did not start within 30 s");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        ServerProcess { child, base }
-    }
-
-    fn kill_9(&mut self) {
-        // `Child::kill` is SIGKILL on Unix: no shutdown, no flushing.
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn acknowledged_check_ins_survive_kill_9(backend: Backend) {

@@ -6,7 +6,7 @@
 mod common;
 
 use app::platform::now;
-use common::{Backend, Browser, Reply, TestApp};
+use common::{Backend, Browser, Reply, ServerProcess, TestApp};
 use serde_json::Value;
 
 on_both_backends!(
@@ -14,6 +14,7 @@ on_both_backends!(
     a_request_is_answered_and_gets_a_table,
     bad_requests_are_refused_and_write_nothing,
     a_storm_of_acceptances_never_double_books,
+    a_storm_through_three_server_processes_never_double_books,
     a_meeting_is_proven_held_by_the_partners_badge,
     organisers_set_up_the_grid_without_orphaning_meetings,
 );
@@ -252,7 +253,20 @@ async fn bad_requests_are_refused_and_write_nothing(backend: Backend) {
 /// every refusal says why.
 async fn a_storm_of_acceptances_never_double_books(backend: Backend) {
     let app = app_or_skip!(backend);
-    let event = event_id(&app).await;
+    storm(&app, &[app.base().to_string()]).await;
+}
+
+/// The same storm through two more server processes (the real binary) sharing the database,
+/// the acceptances spread over all three: the database, not a process, keeps the invariants.
+async fn a_storm_through_three_server_processes_never_double_books(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let one = ServerProcess::start(&app.database.url).await;
+    let two = ServerProcess::start(&app.database.url).await;
+    storm(&app, &[app.base().to_string(), one.base.clone(), two.base.clone()]).await;
+}
+
+async fn storm(app: &TestApp, servers: &[String]) {
+    let event = event_id(app).await;
     // A small grid: three tables, and requests in the first three slots.
     app::db_run!(app.db(), |pool| sqlx::query("update b2b_tables set active = (number <= 3) where event_id = $1")
         .bind(event)
@@ -266,7 +280,7 @@ async fn a_storm_of_acceptances_never_double_books(backend: Backend) {
         .await
         .map(|d| d.rows_affected())
         .unwrap());
-    let slots = slot_ids(&app).await;
+    let slots = slot_ids(app).await;
     // Free the demo's own meetings, so the count starts from nothing.
     for sql in
         ["delete from meeting_seats", "delete from b2b_people", "delete from meeting_log", "delete from meetings"]
@@ -275,11 +289,11 @@ async fn a_storm_of_acceptances_never_double_books(backend: Backend) {
     }
     let mut recipients = Vec::new();
     for n in 1..=6 {
-        recipients.push(as_participant(&app, n).await);
+        recipients.push(as_participant(app, n).await);
     }
     let mut requests = Vec::new();
     for n in 7..=36 {
-        let (_, requester) = as_participant(&app, n).await;
+        let (_, requester) = as_participant(app, n).await;
         for (r, (recipient, _)) in recipients.iter().enumerate() {
             let slot = slots[(n + r) % 3];
             let reply = request(&requester, *recipient, &slot.to_string()).await;
@@ -293,9 +307,9 @@ async fn a_storm_of_acceptances_never_double_books(backend: Backend) {
     }
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len() * 3));
     let mut storm = Vec::new();
-    for _ in 0..3 {
-        for (r, meeting) in &requests {
-            let browser = recipients[*r].1.clone();
+    for round in 0..3 {
+        for (n, (r, meeting)) in requests.iter().enumerate() {
+            let browser = recipients[*r].1.pointed_at(&servers[(round + n) % servers.len()]);
             let (barrier, meeting) = (barrier.clone(), *meeting);
             storm.push(tokio::spawn(async move {
                 barrier.wait().await;
@@ -338,7 +352,7 @@ async fn a_storm_of_acceptances_never_double_books(backend: Backend) {
     // Three slots with three tables: at most nine meetings; six recipients with at most two each.
     assert!(accepted <= 9, "{accepted}");
     for (person, n) in per_person {
-        assert_eq!(scalar(&app, "select accepted from b2b_people where ticket_id = $1", person).await, n);
+        assert_eq!(scalar(app, "select accepted from b2b_people where ticket_id = $1", person).await, n);
     }
 }
 

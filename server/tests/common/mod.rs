@@ -548,3 +548,45 @@ pub fn independent_check(tool: &str, file_name: &str, content: &[u8], args: &[&s
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The server binary in its own process, so it can be killed without warning.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    pub async fn start(database_url: &str) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("EXX_DEMO", "true")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start the server binary");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while client.get(format!("{base}/health")).send().await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "the server did not start within 30 s");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        ServerProcess { child, base }
+    }
+
+    pub fn kill_9(&mut self) {
+        // `Child::kill` is SIGKILL on Unix: no shutdown, no flushing.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
