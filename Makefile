@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones behind them.
 #   make run    install what is missing, build, and serve the demo series on http://127.0.0.1:3000
 #   make test   the whole suite: unit, integration on SQLite and PostgreSQL, end-to-end in Chromium
-.PHONY: run test build setup lint fmt clean bench-agenda bench-registration bench-checkin
+.PHONY: run test build setup lint fmt clean bench-agenda bench-registration bench-checkin bench-meetings
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
@@ -35,6 +35,9 @@ bench-registration:
 
 bench-checkin:
 	cargo run --release -p server --example bench_checkin
+
+bench-meetings:
+	cargo run --release -p server --example bench_meetings
 
 clean:
 	cargo clean
