@@ -165,6 +165,32 @@ async fn a_request_is_answered_and_gets_a_table(backend: Backend) {
     // The agreed slot is no longer free for either of them.
     let view = a.fetch("b2b_participant", &[("slug", HEIDELBERG), ("id", &b_ticket.to_string())]).await;
     assert!(view.body["common_slots"].as_array().unwrap().iter().all(|s| s["id"] != first_slot));
+    // A slot kept free is offered to nobody, and cannot be booked; opened again, it can.
+    let second_slot = slot_ids(&app).await[1];
+    let keep = |free: bool| {
+        let b = b.clone();
+        async move {
+            b.submit(
+                "block_meeting_slot",
+                &[
+                    ("slug", HEIDELBERG),
+                    ("slot", &second_slot.to_string()),
+                    ("blocked", if free { "true" } else { "false" }),
+                ],
+            )
+            .await
+        }
+    };
+    assert!(keep(true).await.ok());
+    let view = a.fetch("b2b_participant", &[("slug", HEIDELBERG), ("id", &b_ticket.to_string())]).await;
+    assert!(view.body["common_slots"].as_array().unwrap().iter().all(|s| s["id"] != second_slot));
+    let (_, c) = as_participant(&app, 34).await;
+    assert_eq!(field(&request(&c, b_ticket, &second_slot.to_string()).await), "slot", "kept free");
+    let mine = b.fetch("my_meetings", &[("slug", HEIDELBERG)]).await;
+    assert!(mine.body["blocked_slots"].as_array().unwrap().iter().any(|s| s["id"] == second_slot));
+    assert!(keep(false).await.ok());
+    assert!(request(&c, b_ticket, &second_slot.to_string()).await.ok(), "open again");
+
     // Cancelling frees the slot and the table, and both counts.
     let reply = b
         .submit("cancel_meeting", &[("slug", HEIDELBERG), ("meeting", &meeting.to_string()), ("reason", "Sorry")])

@@ -186,6 +186,8 @@ pub struct MeetingsView {
     pub suggestions: Vec<SuggestionCard>,
     /// The viewer's free slots, to propose another time.
     pub free_slots: Vec<SlotChoice>,
+    /// Slots the viewer keeps free of meetings.
+    pub blocked_slots: Vec<SlotChoice>,
     pub deadline: String,
     pub max_meetings: i64,
     pub listed: bool,
@@ -545,10 +547,49 @@ pub async fn load_meetings(slug: String) -> Result<MeetingsView, AppError> {
                 meetings,
                 suggestions: suggestions.into_iter().take(10).map(|(_, s)| s).collect(),
                 free_slots: server::free_slots(&state, &event, &me, None).await?,
+                blocked_slots: {
+                    let (_, blocked) = store::busy_slots(&state.db, me.ticket_id).await?;
+                    let tz = &event.window.zone;
+                    store::slots(&state.db, event.id)
+                        .await?
+                        .into_iter()
+                        .filter(|s| blocked.contains(&s.id))
+                        .map(|s| SlotChoice {
+                            id: s.id,
+                            label: format!(
+                                "{}, {}",
+                                crate::events::when::day_label(s.starts_at, tz),
+                                rules::slot_times((s.starts_at, s.ends_at), tz)
+                            ),
+                            warning: None,
+                        })
+                        .collect()
+                },
                 deadline: crate::events::when::day_and_time(session.request_deadline, &event.window.zone),
                 max_meetings: session.max_meetings,
                 listed: me.directory_consent,
             })
+        }
+        .await,
+    )
+}
+
+/// Keeps one of the signed-in person's slots free of meetings (`blocked`), or opens it again.
+#[server(endpoint = "block_meeting_slot")]
+pub async fn block_meeting_slot(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    slot: i64,
+    blocked: bool,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
+    reply(
+        async move {
+            let (state, _, event, _, me) = server::attendee(&slug).await?;
+            if !store::slots(&state.db, event.id).await?.iter().any(|s| s.id == slot) {
+                return Err(AppError::invalid("slot", "Choose one of the session's slots."));
+            }
+            store::block_slot(&state.db, me.ticket_id, slot, blocked).await
         }
         .await,
     )

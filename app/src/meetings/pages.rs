@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    load_b2b_overview, load_directory, load_meetings, load_participant, AnswerMeeting, CancelMeeting,
+    load_b2b_overview, load_directory, load_meetings, load_participant, AnswerMeeting, BlockMeetingSlot, CancelMeeting,
     ChangeDirectoryConsent, ConfirmMeetingHeld, MeetingCard, MeetingStatus, ParticipantCard, ReportNoShow,
     RequestMeeting, SaveB2bSetup, SlotChoice,
 };
@@ -375,6 +375,7 @@ pub fn MeetingsPage() -> impl IntoView {
                         </li>
                     }).collect_view()}
                 </ul>
+                <KeepFree slug=view.slug.clone() free=view.free_slots.clone() blocked=view.blocked_slots.clone() changed />
                 {(!past.is_empty()).then(|| view! {
                     <h2>"Declined, cancelled and expired"</h2>
                     <ul class="meeting-list past">{past.into_iter().map(item.clone()).collect_view()}</ul>
@@ -573,5 +574,42 @@ fn ClusterHeatMap(pairs: Vec<(String, String, i64, i64)>) -> impl IntoView {
                 </tbody>
             </table>
         </figure>
+    }
+}
+
+/// Slots a person keeps free of meetings (nobody can ask for them), and the ones still open.
+#[component]
+fn KeepFree(slug: String, free: Vec<SlotChoice>, blocked: Vec<SlotChoice>, changed: RwSignal<u64>) -> impl IntoView {
+    let block = ServerAction::<BlockMeetingSlot>::new();
+    Effect::new(move |_| {
+        if block.version().get() > 0 {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let error = action_error(block);
+    let slug = StoredValue::new(slug);
+    let form = move |slot: SlotChoice, blocked: bool| {
+        view! {
+            <li>
+                <ActionForm action=block attr:class="inline-form">
+                    <CsrfField />
+                    <input type="hidden" name="slug" value=slug.get_value() />
+                    <input type="hidden" name="slot" value=slot.id />
+                    <input type="hidden" name="blocked" value=(!blocked).to_string() />
+                    <span>{slot.label.clone()}" "</span>
+                    <button type="submit" class="small secondary">{if blocked { "Open again" } else { "Keep free" }}</button>
+                </ActionForm>
+            </li>
+        }
+    };
+    view! {
+        <details class="keep-free">
+            <summary>"Keep slots free of meetings"</summary>
+            <FormAlert error />
+            <ul class="slots">
+                {blocked.into_iter().map(|s| form(s, true)).collect_view()}
+                {free.into_iter().map(|s| form(s, false)).collect_view()}
+            </ul>
+        </details>
     }
 }
