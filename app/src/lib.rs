@@ -118,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organise/:slug/registrations") view=tickets::RegistrationsPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug/tickets") view=tickets::TicketSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug/b2b") view=meetings::B2bSetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/b2b/meetings") view=meetings::MeetingsDeskPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/participants") view=meetings::ParticipantsPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/participants/:id") view=meetings::ParticipantPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/meetings") view=meetings::MeetingsPage ssr=SsrMode::Async />

@@ -1,7 +1,7 @@
 //! B2B matchmaking against a running server, on SQLite and PostgreSQL: the directory and its
 //! filters, a request answered with a table, bad requests that write nothing, a storm of
 //! concurrent acceptances that never double-books a person or a table, and the proof at the
-//! table that a meeting was held.
+//! table that a meeting was held, and the organisers booking, moving and deciding meetings.
 
 mod common;
 
@@ -17,6 +17,7 @@ on_both_backends!(
     a_storm_through_three_server_processes_never_double_books,
     a_meeting_is_proven_held_by_the_partners_badge,
     organisers_set_up_the_grid_without_orphaning_meetings,
+    organisers_book_move_and_decide_meetings,
 );
 
 const HEIDELBERG: &str = "heidelberg-2027";
@@ -569,4 +570,172 @@ async fn organisers_set_up_the_grid_without_orphaning_meetings(backend: Backend)
             .as_u16(),
         403
     );
+}
+
+async fn organisers_book_move_and_decide_meetings(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
+    let slots = slot_ids(&app).await;
+    let person = |n: usize| {
+        let app = &app;
+        async move { demo_participant(app, n).await.0 }
+    };
+    let (p26, p27, p28, p29) = (person(26).await, person(27).await, person(28).await, person(29).await);
+    let book = |first: i64, second: i64, slot: i64, table: String| {
+        let organiser = organiser.clone();
+        async move {
+            organiser
+                .submit(
+                    "book_meeting",
+                    &[
+                        ("slug", HEIDELBERG),
+                        ("first", &first.to_string()),
+                        ("second", &second.to_string()),
+                        ("slot", &slot.to_string()),
+                        ("table", &table),
+                    ],
+                )
+                .await
+        }
+    };
+    let relocate = |meeting: i64, slot: i64, table: String| {
+        let organiser = organiser.clone();
+        async move {
+            organiser
+                .submit(
+                    "move_meeting",
+                    &[
+                        ("slug", HEIDELBERG),
+                        ("meeting", &meeting.to_string()),
+                        ("slot", &slot.to_string()),
+                        ("table", &table),
+                    ],
+                )
+                .await
+        }
+    };
+    let seats_of = |meeting: i64| {
+        let app = &app;
+        async move {
+            let seats: Vec<(i64, i64)> = app::db_run!(app.db(), |pool| sqlx::query_as(
+                "select slot_id, ticket_id from meeting_seats where meeting_id = $1 order by ticket_id"
+            )
+            .bind(meeting)
+            .fetch_all(pool)
+            .await
+            .unwrap());
+            seats
+        }
+    };
+
+    // Booked for two people: agreed at once, at the first free table, both told.
+    let booked = book(p26, p27, slots[0], String::new()).await;
+    assert!(booked.ok(), "{booked:?}");
+    let meeting = booked.body.as_i64().unwrap();
+    assert_eq!(seats_of(meeting).await, vec![(slots[0], p26), (slots[0], p27)]);
+    let (subject, body) = app.last_mail_to("b2b27.heidelberg@eventxchange.test").await.unwrap();
+    assert!(subject.contains("table") && body.contains("booked a meeting for you"), "{subject} {body}");
+    let table: i64 = scalar(&app, "select table_id from meetings where id = $1", meeting).await;
+
+    // Refused, writing nothing: the same pair again, a person who is busy in the slot, a table
+    // that is taken, one person twice, someone without a ticket for the event.
+    let before = meetings_count(&app).await;
+    assert_eq!(field(&book(p27, p26, slots[1], String::new()).await), "second");
+    let busy = book(p26, p28, slots[0], String::new()).await;
+    assert_eq!(field(&busy), "slot");
+    assert!(busy.body.to_string().contains("has another meeting in this slot"), "{busy:?}");
+    let taken = book(p28, p29, slots[0], table.to_string()).await;
+    assert_eq!(field(&taken), "slot");
+    assert!(taken.body.to_string().contains("That table is taken"), "{taken:?}");
+    assert_eq!(field(&book(p28, p28, slots[0], String::new()).await), "second");
+    let leuven: i64 = app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "select t.id from tickets t join events e on e.id = t.event_id where e.slug = 'leuven-2027' limit 1"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(field(&book(p28, leuven, slots[0], String::new()).await), "second");
+    assert_eq!(field(&book(p28, p29, slots[0], "table nine".into()).await), "table");
+    assert_eq!(meetings_count(&app).await, before, "nothing written");
+
+    // Moved to another slot and a chosen table: the seats follow, the calendar sequence rises,
+    // both are told.
+    let sequence = scalar(&app, "select sequence from meetings where id = $1", meeting).await;
+    let table = scalar(&app, "select max(id) from b2b_tables where event_id = $1", event_id(&app).await).await;
+    let moved = relocate(meeting, slots[1], table.to_string()).await;
+    assert!(moved.ok(), "{moved:?}");
+    assert_eq!(seats_of(meeting).await, vec![(slots[1], p26), (slots[1], p27)]);
+    assert_eq!(scalar(&app, "select sequence from meetings where id = $1", meeting).await, sequence + 1);
+    assert_eq!(scalar(&app, "select table_id from meetings where id = $1", meeting).await, table);
+    let (subject, _) = app.last_mail_to("b2b26.heidelberg@eventxchange.test").await.unwrap();
+    assert!(subject.contains("moved"), "{subject}");
+    // Not into a slot where one of them meets someone else: refused, nothing changes.
+    assert!(book(p26, p28, slots[2], String::new()).await.ok());
+    let clash = relocate(meeting, slots[2], String::new()).await;
+    assert_eq!(field(&clash), "slot");
+    assert_eq!(seats_of(meeting).await, vec![(slots[1], p26), (slots[1], p27)]);
+    assert_eq!(scalar(&app, "select slot_id from meetings where id = $1", meeting).await, slots[1]);
+    // Nor onto itself.
+    assert_eq!(field(&relocate(meeting, slots[1], table.to_string()).await), "slot");
+    // Attendees cannot book or move.
+    let (_, attendee) = as_participant(&app, 28).await;
+    let reply = attendee
+        .submit(
+            "book_meeting",
+            &[
+                ("slug", HEIDELBERG),
+                ("first", &p28.to_string()),
+                ("second", &p29.to_string()),
+                ("slot", &slots[3].to_string()),
+                ("table", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 403);
+
+    // The demo's disputed meeting: confirmed at the table and reported as missed. It does not
+    // count as held until the organisers decide; they decide once.
+    let disputed: (i64, i64) = app::db_run!(app.db(), |pool| sqlx::query_as(
+        "select m.id, t.user_id from meetings m join tickets t on t.id = m.requester_ticket_id
+          where m.event_id = $1 and m.held_confirmed_at is not null and m.no_show_reported_at is not null"
+    )
+    .bind(event_id(&app).await)
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    let requester = app.browser_as(disputed.1).await;
+    let card = |reply: Reply| {
+        reply.body["meetings"].as_array().unwrap().iter().find(|m| m["id"] == disputed.0).cloned().unwrap()
+    };
+    let seen = card(requester.fetch("my_meetings", &[("slug", HEIDELBERG)]).await);
+    assert_eq!((seen["disputed"].clone(), seen["verified_held"].clone()), (true.into(), false.into()));
+    let decide = |meeting: i64, held: bool| {
+        let organiser = organiser.clone();
+        async move {
+            organiser
+                .submit(
+                    "decide_no_show",
+                    &[("slug", HEIDELBERG), ("meeting", &meeting.to_string()), ("held", &held.to_string())],
+                )
+                .await
+        }
+    };
+    assert_eq!(field(&decide(meeting, true).await), "meeting", "no dispute on a booked meeting");
+    assert!(decide(disputed.0, false).await.ok());
+    assert_eq!(field(&decide(disputed.0, true).await), "meeting", "decided once");
+    let seen = card(requester.fetch("my_meetings", &[("slug", HEIDELBERG)]).await);
+    assert_eq!((seen["disputed"].clone(), seen["held_confirmed"].clone()), (false.into(), false.into()));
+    let decided: (Option<String>, Option<i64>) = app::db_run!(app.db(), |pool| sqlx::query_as(
+        "select dispute_decision, dispute_decided_by from meetings where id = $1"
+    )
+    .bind(disputed.0)
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(decided.0.as_deref(), Some("not held"));
+    assert!(decided.1.is_some(), "who decided is kept");
+    // The desk page shows it all.
+    let (status, html) = organiser.page(&format!("/organise/{HEIDELBERG}/b2b/meetings")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Book a meeting for two people") && html.contains("Decided: not held"), "the desk");
 }

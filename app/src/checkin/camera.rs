@@ -57,7 +57,7 @@ mod frames {
                 Err(error) => {
                     running.set(false);
                     problem.set(Some(format!(
-                        "The camera could not be opened ({}). Use the field below or a handheld scanner.",
+                        "The camera could not be opened ({}). Type the code into the field instead.",
                         error.as_string().unwrap_or_else(|| "no permission or no camera".into())
                     )));
                 }

@@ -3,7 +3,7 @@
 //! scanning, the device API under `/api/v1/events/{slug}/checkin-lists`, and live counts for
 //! organisers (`/organise/{slug}/checkin`).
 
-mod camera;
+pub mod camera;
 #[cfg(feature = "ssr")]
 pub mod demo;
 #[cfg(feature = "ssr")]

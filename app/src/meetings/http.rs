@@ -48,6 +48,7 @@ async fn meetings_csv(
         "recipient_country",
         "held_confirmed_at_utc",
         "no_show_reported",
+        "organisers_decision",
     ])
     .map_err(fail)?;
     let utc = |at: i64| jiff::Timestamp::from_second(at).unwrap_or_default().to_string();
@@ -74,6 +75,7 @@ async fn meetings_csv(
             spreadsheet_safe(&m.recipient_country),
             m.held_confirmed_at.map(utc).unwrap_or_default(),
             if m.no_show_reported_at.is_some() { "yes" } else { "no" }.to_string(),
+            m.dispute_decision.unwrap_or_default(),
         ])
         .map_err(fail)?;
     }

@@ -15,7 +15,7 @@ pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use pages::{AccountDirectory, B2bSetupPage, MeetingsPage, ParticipantPage, ParticipantsPage};
+pub use pages::{AccountDirectory, B2bSetupPage, MeetingsDeskPage, MeetingsPage, ParticipantPage, ParticipantsPage};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -124,8 +124,11 @@ pub struct MeetingCard {
     /// A request that waits for this person's answer.
     pub awaiting_me: bool,
     pub held_confirmed: bool,
-    /// Confirmed at the table, and both people checked in at the event.
+    /// Confirmed at the table, both people checked in at the event, and no undecided no-show
+    /// report against it.
     pub verified_held: bool,
+    /// Confirmed at the table and reported as missed: the organisers decide.
+    pub disputed: bool,
     pub no_show_reported: bool,
     pub may_confirm_held: bool,
 }
@@ -210,6 +213,37 @@ pub struct B2bOverview {
     pub cluster_pairs: Vec<(String, String, i64, i64)>,
 }
 
+/// An agreed meeting on the organisers' meetings desk.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeskMeeting {
+    pub id: i64,
+    pub slot_id: i64,
+    pub table_id: Option<i64>,
+    /// "Tuesday 16 March, 14:00–14:20 CET · Table 3"
+    pub place: String,
+    pub people: String,
+    /// Confirmed at the table: moving it is no longer possible.
+    pub held: bool,
+    /// "Confirmed by Anna Berg at 14:05; reported as missed by Bram Claes at 14:30"
+    pub dispute: Option<String>,
+    /// The organisers' decision, once made.
+    pub decision: Option<String>,
+}
+
+/// `/organise/{slug}/b2b/meetings`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeetingsDesk {
+    pub slug: String,
+    pub title: String,
+    /// Ticket holders: (ticket id, "name · organisation").
+    pub people: Vec<(i64, String)>,
+    /// Slots that have not started: (id, label).
+    pub slots: Vec<(i64, String)>,
+    /// (id, "Table 3 (Hall B)")
+    pub tables: Vec<(i64, String)>,
+    pub agreed: Vec<DeskMeeting>,
+}
+
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
@@ -231,6 +265,20 @@ mod server {
             )
         })?;
         Ok((state, principal, event, session, me))
+    }
+
+    /// The organiser, the event and its session, for the organisers' steps on meetings.
+    pub async fn organiser(slug: &str) -> Result<(AppState, Principal, Event, SessionRow), AppError> {
+        let principal = crate::accounts::access::signed_in().await?;
+        let state = app_state()?;
+        let event = crate::accounts::access::organiser_of(&state.db, &principal, slug).await?;
+        let session = store::session_of(&state.db, &event).await?;
+        Ok((state, principal, event, session))
+    }
+
+    /// "Tuesday 16 March, 14:00–14:20 CET"
+    pub fn slot_label(slot: (i64, i64), tz: &jiff::tz::TimeZone) -> String {
+        format!("{}, {}", crate::events::when::day_label(slot.0, tz), rules::slot_times(slot, tz))
     }
 
     pub fn desk<'a>(state: &'a AppState, event: &'a Event, session: &'a SessionRow) -> Desk<'a> {
@@ -684,6 +732,7 @@ pub async fn load_b2b_overview(slug: String) -> Result<B2bOverview, AppError> {
                     ("Declined".into(), counts.declined),
                     ("Cancelled".into(), counts.cancelled),
                     ("No-show reports".into(), counts.no_shows),
+                    ("Disputed, to decide".into(), counts.disputed),
                 ],
                 slots: slots
                     .iter()
@@ -723,6 +772,142 @@ pub async fn save_b2b_setup(
             let setup =
                 rules::GridSetup::parse(&form, &event.window.zone, (event.window.starts_at, event.window.ends_at))?;
             store::save_grid(&state.db, &event, &setup).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "b2b_meetings_desk", input = leptos::server_fn::codec::GetUrl)]
+pub async fn load_meetings_desk(slug: String) -> Result<MeetingsDesk, AppError> {
+    use crate::platform::error::reply;
+    reply(
+        async move {
+            let (state, _, event, _) = server::organiser(&slug).await?;
+            let tz = &event.window.zone;
+            let now = crate::platform::now();
+            let clock = |at: i64| crate::events::when::day_and_time(at, tz);
+            let agreed = store::agreed(&state.db, event.id)
+                .await?
+                .into_iter()
+                .map(|m| DeskMeeting {
+                    id: m.id,
+                    slot_id: m.slot_id,
+                    table_id: m.table_id,
+                    place: format!(
+                        "{} · Table {}",
+                        server::slot_label((m.starts_at, m.ends_at), tz),
+                        m.table_number.unwrap_or_default()
+                    ),
+                    people: format!("{} & {}", m.requester, m.recipient),
+                    held: m.held_confirmed_at.is_some(),
+                    dispute: m.held_confirmed_at.zip(m.no_show_reported_at).map(|(held, missed)| {
+                        format!(
+                            "Confirmed at the table by {} on {}; reported as missed by {} on {}",
+                            m.confirmed_by.clone().unwrap_or_default(),
+                            clock(held),
+                            m.reported_by.clone().unwrap_or_default(),
+                            clock(missed)
+                        )
+                    }),
+                    decision: m.dispute_decision,
+                })
+                .collect();
+            Ok(MeetingsDesk {
+                slug: event.slug.clone(),
+                title: event.title.clone(),
+                people: store::ticket_holders(&state.db, event.id)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.ticket_id, format!("{} · {}", p.attendee_name, p.organisation)))
+                    .collect(),
+                slots: store::slots(&state.db, event.id)
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.starts_at > now)
+                    .map(|s| (s.id, server::slot_label((s.starts_at, s.ends_at), tz)))
+                    .collect(),
+                tables: store::tables(&state.db, event.id)
+                    .await?
+                    .into_iter()
+                    .map(|t| {
+                        let label = if t.location.is_empty() {
+                            format!("Table {}", t.number)
+                        } else {
+                            format!("Table {} ({})", t.number, t.location)
+                        };
+                        (t.id, label)
+                    })
+                    .collect(),
+                agreed,
+            })
+        }
+        .await,
+    )
+}
+
+/// An empty table field means "the first free table".
+#[cfg(feature = "ssr")]
+fn chosen_table(table: &str) -> Result<Option<i64>, AppError> {
+    match table.trim() {
+        "" => Ok(None),
+        id => id.parse().map(Some).map_err(|_| AppError::invalid("table", "Choose one of the tables.")),
+    }
+}
+
+/// Organisers book a meeting for two ticket holders.
+#[server(endpoint = "book_meeting")]
+pub async fn book_meeting(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    first: i64,
+    second: i64,
+    slot: i64,
+    table: String,
+) -> Result<i64, AppError> {
+    use crate::platform::error::reply;
+    reply(
+        async move {
+            let (state, principal, event, session) = server::organiser(&slug).await?;
+            let table = chosen_table(&table)?;
+            server::desk(&state, &event, &session).book(principal.user_id, first, second, slot, table).await
+        }
+        .await,
+    )
+}
+
+/// Organisers move an agreed meeting to another slot or table.
+#[server(endpoint = "move_meeting")]
+pub async fn move_meeting(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    meeting: i64,
+    slot: i64,
+    table: String,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
+    reply(
+        async move {
+            let (state, principal, event, session) = server::organiser(&slug).await?;
+            let table = chosen_table(&table)?;
+            server::desk(&state, &event, &session).relocate(principal.user_id, meeting, slot, table).await
+        }
+        .await,
+    )
+}
+
+/// Organisers decide a no-show report made against a confirmation at the table.
+#[server(endpoint = "decide_no_show")]
+pub async fn decide_no_show(
+    #[server(rename = "csrf")] _csrf: String,
+    slug: String,
+    meeting: i64,
+    held: bool,
+) -> Result<(), AppError> {
+    use crate::platform::error::reply;
+    reply(
+        async move {
+            let (state, principal, event, session) = server::organiser(&slug).await?;
+            server::desk(&state, &event, &session).decide_dispute(principal.user_id, meeting, held).await
         }
         .await,
     )

@@ -8,12 +8,14 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    load_b2b_overview, load_directory, load_meetings, load_participant, AnswerMeeting, BlockMeetingSlot, CancelMeeting,
-    ChangeDirectoryConsent, ConfirmMeetingHeld, MeetingCard, MeetingStatus, ParticipantCard, ReportNoShow,
-    RequestMeeting, SaveB2bSetup, SlotChoice,
+    load_b2b_overview, load_directory, load_meetings, load_meetings_desk, load_participant, AnswerMeeting,
+    BlockMeetingSlot, BookMeeting, CancelMeeting, ChangeDirectoryConsent, ConfirmMeetingHeld, DecideNoShow,
+    DeskMeeting, MeetingCard, MeetingStatus, MoveMeeting, ParticipantCard, ReportNoShow, RequestMeeting, SaveB2bSetup,
+    SlotChoice,
 };
 use crate::await_view;
-use crate::components::{action_error, field_message, url_encode, CsrfField, FormAlert};
+use crate::checkin::camera::CameraScanner;
+use crate::components::{action_error, csrf_token, field_message, url_encode, CsrfField, FormAlert};
 
 fn slug_param() -> Memo<String> {
     let params = use_params_map();
@@ -250,8 +252,12 @@ fn MeetingItem(
     let live = matches!(status, MeetingStatus::Requested | MeetingStatus::Accepted);
     let state = if meeting.verified_held {
         "Held (verified)".to_string()
+    } else if meeting.disputed {
+        "Confirmed at the table, and reported as missed: the organisers decide".to_string()
     } else if meeting.held_confirmed {
         "Held (confirmed at the table; verified once both are checked in)".to_string()
+    } else if meeting.no_show_reported {
+        "Reported as missed".to_string()
     } else if status == MeetingStatus::Requested && meeting.awaiting_me {
         "Waiting for your answer".to_string()
     } else if status == MeetingStatus::Requested {
@@ -303,12 +309,21 @@ fn MeetingItem(
                     })}
                 </div>
             })}
-            {meeting.may_confirm_held.then(|| view! {
-                <ActionForm action=held attr:class="inline-form held-form">
-                    {hidden()}
-                    <label>"Partner's badge code " <input name="code" autocomplete="off" /></label>
-                    <button type="submit" class="small">"Confirm we met"</button>
-                </ActionForm>
+            {meeting.may_confirm_held.then(|| {
+                // The camera hands the partner's badge code straight to the same step.
+                let scanned = move |code: String| {
+                    held.dispatch(ConfirmMeetingHeld { _csrf: csrf_token(), slug: slug.get_value(), meeting: id, code });
+                };
+                view! {
+                    <div class="held-confirmation">
+                        <ActionForm action=held attr:class="inline-form held-form">
+                            {hidden()}
+                            <label>"Partner's badge code " <input name="code" autocomplete="off" /></label>
+                            <button type="submit" class="small">"Confirm we met"</button>
+                        </ActionForm>
+                        <CameraScanner on_code=scanned />
+                    </div>
+                }
             })}
             {(status == MeetingStatus::Accepted && !meeting.no_show_reported).then(|| view! {
                 <ActionForm action=no_show attr:class="inline-form">
@@ -429,6 +444,7 @@ pub fn B2bSetupPage() -> impl IntoView {
     await_view!(overview, |view| {
         let form = view.form.clone();
         let export = format!("/organise/{}/b2b/meetings.csv", view.slug);
+        let desk = format!("/organise/{}/b2b/meetings", view.slug);
         let message = move |field: &'static str| {
             move || field_message(error, field).get().map(|e| view! { <p class="field-error">{e}</p> })
         };
@@ -482,7 +498,11 @@ pub fn B2bSetupPage() -> impl IntoView {
                     </div>
                     <button type="submit">"Save the B2B session"</button>
                 </ActionForm>
-                <p><a href=export>"Download all meetings as CSV"</a></p>
+                <p>
+                    <A href=desk>"Book, move and decide meetings"</A>
+                    " · "
+                    <a href=export>"Download all meetings as CSV"</a>
+                </p>
                 {(!view.cluster_pairs.is_empty()).then(|| view! {
                     <h2>"Meetings between clusters"</h2>
                     <ClusterHeatMap pairs=view.cluster_pairs.clone() />
@@ -611,5 +631,176 @@ fn KeepFree(slug: String, free: Vec<SlotChoice>, blocked: Vec<SlotChoice>, chang
                 {free.into_iter().map(|s| form(s, false)).collect_view()}
             </ul>
         </details>
+    }
+}
+
+fn options(choices: &[(i64, String)]) -> impl IntoView {
+    choices.iter().map(|(id, label)| view! { <option value=*id>{label.clone()}</option> }).collect_view()
+}
+
+/// `/organise/{slug}/b2b/meetings`: organisers book a meeting for two people, move agreed
+/// meetings, and decide no-show reports made against a confirmation at the table.
+#[component]
+pub fn MeetingsDeskPage() -> impl IntoView {
+    let slug = slug_param();
+    let book = ServerAction::<BookMeeting>::new();
+    let changed = RwSignal::new(0u64);
+    let desk = Resource::new(
+        move || (slug.get(), book.version().get(), changed.get()),
+        |(slug, _, _)| load_meetings_desk(slug),
+    );
+    let error = action_error(book);
+    await_view!(desk, |view| {
+        let message = move |field: &'static str| {
+            move || field_message(error, field).get().map(|e| view! { <p class="field-error">{e}</p> })
+        };
+        let booked = move || book.value().get().is_some_and(|r| r.is_ok());
+        let disputes: Vec<DeskMeeting> = view.agreed.iter().filter(|m| m.dispute.is_some()).cloned().collect();
+        let slug = view.slug.clone();
+        let (slots, tables) = (view.slots.clone(), view.tables.clone());
+        view! {
+            <Title text=format!("B2B meetings: {}", view.title) />
+            <section class="b2b-desk">
+                <p class="eyebrow"><A href=format!("/organise/{}/b2b", view.slug)>{format!("{}: B2B matchmaking", view.title)}</A></p>
+                <h1>"Meetings desk"</h1>
+                <h2>"Book a meeting for two people"</h2>
+                <Show when=booked><p class="alert success" role="status">"Booked; both were told by mail."</p></Show>
+                <ActionForm action=book attr:class="stacked">
+                    <CsrfField />
+                    <input type="hidden" name="slug" value=view.slug.clone() />
+                    <FormAlert error fields=&["first", "second", "slot", "table"] />
+                    <div class="field">
+                        <label for="field-first">"First person"</label>
+                        <select id="field-first" name="first">{options(&view.people)}</select>
+                        {message("first")}
+                    </div>
+                    <div class="field">
+                        <label for="field-second">"Second person"</label>
+                        <select id="field-second" name="second">{options(&view.people)}</select>
+                        {message("second")}
+                    </div>
+                    <div class="field">
+                        <label for="field-slot">"Slot"</label>
+                        <select id="field-slot" name="slot">{options(&view.slots)}</select>
+                        {message("slot")}
+                    </div>
+                    <div class="field">
+                        <label for="field-table">"Table"</label>
+                        <select id="field-table" name="table">
+                            <option value="">"First free table"</option>
+                            {options(&view.tables)}
+                        </select>
+                        {message("table")}
+                    </div>
+                    <button type="submit">"Book the meeting"</button>
+                </ActionForm>
+                <h2>"No-show reports against a confirmation"</h2>
+                {if disputes.is_empty() {
+                    view! { <p>"None."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="disputes">
+                            {disputes.into_iter().map(|m| view! { <DisputeItem slug=slug.clone() meeting=m changed /> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                <h2>"Agreed meetings"</h2>
+                <ul class="meeting-list desk">
+                    {view.agreed.clone().into_iter().map(|m| view! {
+                        <DeskItem slug=slug.clone() meeting=m slots=slots.clone() tables=tables.clone() changed />
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+        .into_any()
+    })
+}
+
+/// A no-show report against a confirmation, and the two decisions.
+#[component]
+fn DisputeItem(slug: String, meeting: DeskMeeting, changed: RwSignal<u64>) -> impl IntoView {
+    let decide = ServerAction::<DecideNoShow>::new();
+    Effect::new(move |_| {
+        if decide.version().get() > 0 {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let error = action_error(decide);
+    let slug = StoredValue::new(slug);
+    let id = meeting.id;
+    let form = move |held: bool, label: &'static str| {
+        view! {
+            <ActionForm action=decide attr:class="inline-form">
+                <CsrfField />
+                <input type="hidden" name="slug" value=slug.get_value() />
+                <input type="hidden" name="meeting" value=id />
+                <input type="hidden" name="held" value=held.to_string() />
+                <button type="submit" class="small secondary">{label}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <li class="dispute" data-meeting=id>
+            <p><strong>{meeting.people.clone()}</strong>{format!(" · {}", meeting.place)}</p>
+            <p class="hint">{meeting.dispute.clone()}</p>
+            <FormAlert error />
+            {match meeting.decision.clone() {
+                Some(decision) => view! { <p class="meeting-state">{format!("Decided: {decision}")}</p> }.into_any(),
+                None => view! {
+                    <div class="meeting-actions">
+                        {form(true, "It was held")}
+                        {form(false, "It was not held")}
+                    </div>
+                }.into_any(),
+            }}
+        </li>
+    }
+}
+
+/// An agreed meeting, with the form to move it.
+#[component]
+fn DeskItem(
+    slug: String,
+    meeting: DeskMeeting,
+    slots: Vec<(i64, String)>,
+    tables: Vec<(i64, String)>,
+    changed: RwSignal<u64>,
+) -> impl IntoView {
+    let relocate = ServerAction::<MoveMeeting>::new();
+    Effect::new(move |_| {
+        if relocate.version().get() > 0 {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let error = action_error(relocate);
+    view! {
+        <li class="meeting" data-meeting=meeting.id>
+            <p><strong>{meeting.people.clone()}</strong></p>
+            <p class="meeting-when">{meeting.place.clone()}</p>
+            <FormAlert error />
+            {if meeting.held {
+                view! { <p class="meeting-state">"Confirmed as held at the table"</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=relocate attr:class="inline-form">
+                        <CsrfField />
+                        <input type="hidden" name="slug" value=slug />
+                        <input type="hidden" name="meeting" value=meeting.id />
+                        <label>"Slot " <select name="slot">
+                            {slots.iter().map(|(id, label)| view! {
+                                <option value=*id selected=*id == meeting.slot_id>{label.clone()}</option>
+                            }).collect_view()}
+                        </select></label>
+                        <label>"Table " <select name="table">
+                            <option value="">"First free"</option>
+                            {tables.iter().map(|(id, label)| view! {
+                                <option value=*id selected=Some(*id) == meeting.table_id>{label.clone()}</option>
+                            }).collect_view()}
+                        </select></label>
+                        <button type="submit" class="small secondary">"Move"</button>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </li>
     }
 }

@@ -568,24 +568,19 @@ impl Desk<'_> {
                 me.attendee_name, me.organisation, self.event.title
             ),
         );
-        if self.notify {
-            mail::enqueue_in(&mut tx, &mail).await?;
-        }
+        self.enqueue(&mut tx, &mail).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// The meeting, when `me` takes part in it.
     async fn meeting_of(&self, meeting_id: i64, me: &ParticipantRow) -> Result<MeetingRow, AppError> {
-        let row: Option<MeetingRow> = db_run!(self.db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{MEETING_SELECT} where m.id = $1 and m.event_id = $2"
-        )))
-        .bind(meeting_id)
-        .bind(self.event.id)
-        .fetch_optional(pool)
-        .await)?;
-        row.filter(|m| m.requester_ticket_id == me.ticket_id || m.recipient_ticket_id == me.ticket_id)
-            .ok_or_else(|| AppError::NotFound("This meeting".into()))
+        let meeting = self.meeting_in_event(meeting_id).await?;
+        if meeting.requester_ticket_id == me.ticket_id || meeting.recipient_ticket_id == me.ticket_id {
+            Ok(meeting)
+        } else {
+            Err(AppError::NotFound("This meeting".into()))
+        }
     }
 
     async fn other_side(&self, meeting: &MeetingRow, me: &ParticipantRow) -> Result<ParticipantRow, AppError> {
@@ -620,111 +615,230 @@ impl Desk<'_> {
         Self::awaiting(&meeting, me)?;
         let other = self.other_side(&meeting, me).await?;
         let slot = self.slot(meeting.slot_id).await.map_err(|e| AppError::invalid("meeting", e.to_string()))?;
+        let seating = Seating { field: "meeting", people: [me, &other], viewer: Some(me.ticket_id), table: None };
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_accept(&meeting, &slot, me, &other).await {
-                Err(Retry::TableTaken) if attempt < TABLE_ATTEMPTS => continue,
-                Err(Retry::TableTaken) => {
-                    return Err(AppError::invalid("meeting", "The tables of this slot are being booked; try again."))
-                }
-                Err(Retry::Refused(error)) => return Err(error),
-                Ok(()) => return Ok(()),
+            if let Some(done) = settle(attempt, self.try_accept(&meeting, &slot, me, &other, &seating).await) {
+                return done;
             }
         }
     }
 
+    /// One attempt at accepting, in one transaction.
     async fn try_accept(
         &self,
         meeting: &MeetingRow,
         slot: &SlotRow,
         me: &ParticipantRow,
         other: &ParticipantRow,
+        seating: &Seating<'_>,
     ) -> Result<(), Retry> {
-        let taken_slot = |name: Option<&str>| {
-            AppError::invalid(
-                "meeting",
-                match name {
-                    None => "You have another meeting in this slot by now; propose another slot instead.".to_string(),
-                    Some(name) => {
-                        format!("{name} has another meeting in this slot by now; propose another slot instead.")
-                    }
-                },
-            )
-        };
         let mut tx = self.db.begin_write().await?;
-        let busy: Vec<i64> = tx_run!(&mut tx, |conn| sqlx::query_scalar(
+        let table = self.seat(&mut tx, meeting.id, MeetingStatus::Requested, slot, seating).await?;
+        log(&mut tx, meeting.id, self.now, me.user_id, "accepted", &format!("table {}", table.id)).await?;
+        let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
+        for (to, partner) in [(other, me), (me, other)] {
+            let mail = self.mail(
+                to,
+                format!("Meeting with {} at {}: table {}", partner.attendee_name, self.event.title, table.number),
+                format!(
+                    "your meeting with {} ({}) is agreed: {when}, table {}, {}.",
+                    partner.attendee_name, partner.organisation, table.number, self.event.venue_name
+                ),
+            );
+            self.enqueue(&mut tx, &mail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One attempt at booking, in one transaction.
+    async fn try_book(
+        &self,
+        organiser: i64,
+        first: &ParticipantRow,
+        second: &ParticipantRow,
+        slot: &SlotRow,
+        seating: &Seating<'_>,
+    ) -> Result<i64, Retry> {
+        let mut tx = self.db.begin_write().await?;
+        let id: i64 = tx_run!(&mut tx, |conn| {
+            sqlx::query_scalar(
+            "insert into meetings (event_id, slot_id, requester_ticket_id, recipient_ticket_id, status, message, reason,
+                                   awaiting_ticket_id, created_at, updated_at, sequence)
+             values ($1, $2, $3, $4, $5, '', '', null, $6, $6, 0) returning id"
+        )
+        .bind(self.event.id)
+        .bind(slot.id)
+        .bind(first.ticket_id)
+        .bind(second.ticket_id)
+        .bind(MeetingStatus::Requested)
+        .bind(self.now)
+        .fetch_one(&mut *conn)
+        .await
+        })?;
+        let table = self.seat(&mut tx, id, MeetingStatus::Requested, slot, seating).await?;
+        log(
+            &mut tx,
+            id,
+            self.now,
+            organiser,
+            "booked by the organisers",
+            &format!("slot {} table {}", slot.id, table.id),
+        )
+        .await?;
+        let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
+        for (to, partner) in [(first, second), (second, first)] {
+            let mail = self.mail(
+                to,
+                format!("Meeting with {} at {}: table {}", partner.attendee_name, self.event.title, table.number),
+                format!(
+                    "the organisers of {} booked a meeting for you with {} ({}): {when}, table {}, {}.",
+                    self.event.title, partner.attendee_name, partner.organisation, table.number, self.event.venue_name
+                ),
+            );
+            self.enqueue(&mut tx, &mail).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// One attempt at moving, in one transaction: the old seats are freed and new ones taken.
+    async fn try_relocate(
+        &self,
+        organiser: i64,
+        meeting: &MeetingRow,
+        requester: &ParticipantRow,
+        recipient: &ParticipantRow,
+        slot: &SlotRow,
+        seating: &Seating<'_>,
+    ) -> Result<(), Retry> {
+        let mut tx = self.db.begin_write().await?;
+        release_seats(&mut tx, meeting.id).await?;
+        let table = self.seat(&mut tx, meeting.id, MeetingStatus::Accepted, slot, seating).await?;
+        log(&mut tx, meeting.id, self.now, organiser, "moved", &format!("slot {} table {}", slot.id, table.id)).await?;
+        let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
+        for (to, partner) in [(requester, recipient), (recipient, requester)] {
+            let mail = self.mail(
+                to,
+                format!("Your meeting with {} moved: {when}, table {}", partner.attendee_name, table.number),
+                format!(
+                    "the organisers of {} moved your meeting with {} ({}) to {when}, table {}, {}.",
+                    self.event.title, partner.attendee_name, partner.organisation, table.number, self.event.venue_name
+                ),
+            );
+            self.enqueue(&mut tx, &mail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn enqueue(&self, tx: &mut Tx, mail: &OutgoingMail) -> Result<(), AppError> {
+        if self.notify {
+            mail::enqueue_in(tx, mail).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes the meeting (in state `expected`) an accepted one in `slot`, at the chosen table or
+    /// the first free one, and takes the slot and one of the allowed meetings of both people.
+    /// Every invariant is the database's: a simultaneous step that took a person's slot, the
+    /// table, or the last allowed meeting makes this one fail, with the reason in words.
+    async fn seat(
+        &self,
+        tx: &mut Tx,
+        meeting_id: i64,
+        expected: MeetingStatus,
+        slot: &SlotRow,
+        seating: &Seating<'_>,
+    ) -> Result<TableRow, Retry> {
+        let refused = |message: String| Retry::Refused(AppError::invalid(seating.field, message));
+        let taken_slot = |person: &ParticipantRow| {
+            refused(if Some(person.ticket_id) == seating.viewer {
+                "You have another meeting in this slot by now; propose another slot instead.".to_string()
+            } else {
+                format!("{} has another meeting in this slot by now; choose another slot.", person.attendee_name)
+            })
+        };
+        let [first, second] = seating.people;
+        let busy: Vec<i64> = tx_run!(tx, |conn| sqlx::query_scalar(
             "select ticket_id from meeting_seats where slot_id = $1 and ticket_id in ($2, $3)"
         )
         .bind(slot.id)
-        .bind(me.ticket_id)
-        .bind(other.ticket_id)
+        .bind(first.ticket_id)
+        .bind(second.ticket_id)
         .fetch_all(&mut *conn)
         .await)?;
-        if busy.contains(&me.ticket_id) {
-            return Err(Retry::Refused(taken_slot(None)));
+        if let Some(person) = seating.people.into_iter().find(|p| busy.contains(&p.ticket_id)) {
+            return Err(taken_slot(person));
         }
-        if busy.contains(&other.ticket_id) {
-            return Err(Retry::Refused(taken_slot(Some(&other.attendee_name))));
-        }
-        let table: Option<i64> = tx_run!(&mut tx, |conn| sqlx::query_scalar(
-            "select t.id from b2b_tables t
-              where t.event_id = $1 and t.active
-                and not exists (select 1 from meetings m where m.slot_id = $2 and m.table_id = t.id and m.status = $3)
+        let table: Option<TableRow> = tx_run!(tx, |conn| sqlx::query_as(
+            "select t.id, t.number, t.location from b2b_tables t
+              where t.event_id = $1 and t.active and ($4 is null or t.id = $4)
+                and not exists (select 1 from meetings m
+                                 where m.slot_id = $2 and m.table_id = t.id and m.status = $3 and m.id <> $5)
               order by t.number limit 1"
         )
         .bind(self.event.id)
         .bind(slot.id)
         .bind(MeetingStatus::Accepted)
+        .bind(seating.table)
+        .bind(meeting_id)
         .fetch_optional(&mut *conn)
         .await)?;
         let Some(table) = table else {
-            return Err(Retry::Refused(AppError::invalid(
-                "meeting",
-                "Every table is taken in this slot; propose another slot instead.",
-            )));
+            return Err(refused(match seating.table {
+                Some(_) => "That table is taken in this slot; choose another table or slot.".to_string(),
+                None => "Every table is taken in this slot; propose another slot instead.".to_string(),
+            }));
         };
-        let accepted = tx_run!(&mut tx, |conn| sqlx::query(
-            "update meetings set status = $1, table_id = $2, awaiting_ticket_id = null, updated_at = $3,
+        let seated = tx_run!(tx, |conn| {
+            sqlx::query(
+            "update meetings set status = $1, slot_id = $2, table_id = $3, awaiting_ticket_id = null, updated_at = $4,
                     sequence = sequence + 1
-              where id = $4 and status = $5"
+              where id = $5 and status = $6"
         )
         .bind(MeetingStatus::Accepted)
-        .bind(table)
+        .bind(slot.id)
+        .bind(table.id)
         .bind(self.now)
-        .bind(meeting.id)
-        .bind(MeetingStatus::Requested)
+        .bind(meeting_id)
+        .bind(expected)
         .execute(&mut *conn)
         .await
-        .map(|done| done.rows_affected()));
-        match accepted {
-            Err(error) if ONE_MEETING_PER_TABLE.violated_by(&error) => return Err(Retry::TableTaken),
-            Err(error) => return Err(Retry::Refused(error.into())),
-            Ok(0) => {
-                return Err(Retry::Refused(AppError::invalid(
-                    "meeting",
-                    "This request is not waiting for your answer any more.",
-                )))
+        .map(|done| done.rows_affected())
+        });
+        match seated {
+            // A chosen table taken meanwhile is an answer; a picked one is picked again.
+            Err(error) if ONE_MEETING_PER_TABLE.violated_by(&error) && seating.table.is_none() => {
+                return Err(Retry::TableTaken)
             }
+            Err(error) if ONE_MEETING_PER_TABLE.violated_by(&error) => {
+                return Err(refused("That table is taken in this slot; choose another table or slot.".into()))
+            }
+            Err(error) => return Err(Retry::Refused(error.into())),
+            Ok(0) => return Err(refused("This meeting changed meanwhile; look at it again.".into())),
             Ok(_) => {}
         }
-        for person in [me, other] {
-            let seated = tx_run!(&mut tx, |conn| sqlx::query(
+        for person in seating.people {
+            let taken = tx_run!(tx, |conn| sqlx::query(
                 "insert into meeting_seats (meeting_id, slot_id, ticket_id) values ($1, $2, $3)"
             )
-            .bind(meeting.id)
+            .bind(meeting_id)
             .bind(slot.id)
             .bind(person.ticket_id)
             .execute(&mut *conn)
             .await
             .map(|_| ()));
-            if let Err(error) = seated {
-                let whose = (person.ticket_id != me.ticket_id).then_some(person.attendee_name.as_str());
-                return Err(Retry::Refused(
-                    ONE_MEETING_PER_SLOT.or_else::<()>(Err(error), || taken_slot(whose)).unwrap_err(),
-                ));
+            if let Err(error) = taken {
+                return Err(if ONE_MEETING_PER_SLOT.violated_by(&error) {
+                    taken_slot(person)
+                } else {
+                    Retry::Refused(error.into())
+                });
             }
-            tx_run!(&mut tx, |conn| {
+            tx_run!(tx, |conn| {
                 sqlx::query(
                 "insert into b2b_people (ticket_id, event_id, accepted) values ($1, $2, 0) on conflict (ticket_id) do nothing"
             )
@@ -734,7 +848,7 @@ impl Desk<'_> {
             .await
             .map(|_| ())
             })?;
-            let counted = tx_run!(&mut tx, |conn| sqlx::query(
+            let counted = tx_run!(tx, |conn| sqlx::query(
                 "update b2b_people set accepted = accepted + 1 where ticket_id = $1 and accepted < $2"
             )
             .bind(person.ticket_id)
@@ -744,38 +858,14 @@ impl Desk<'_> {
             .map(|done| done.rows_affected()))?;
             if counted == 0 {
                 let max = self.session.max_meetings;
-                return Err(Retry::Refused(AppError::invalid(
-                    "meeting",
-                    if person.ticket_id == me.ticket_id {
-                        format!("You have reached the maximum of {max} meetings; cancel one first.")
-                    } else {
-                        format!("{} has reached the maximum of {max} meetings.", person.attendee_name)
-                    },
-                )));
+                return Err(refused(if Some(person.ticket_id) == seating.viewer {
+                    format!("You have reached the maximum of {max} meetings; cancel one first.")
+                } else {
+                    format!("{} has reached the maximum of {max} meetings.", person.attendee_name)
+                }));
             }
         }
-        log(&mut tx, meeting.id, self.now, me.user_id, "accepted", &format!("table {table}")).await?;
-        let table_number: i64 =
-            tx_run!(&mut tx, |conn| sqlx::query_scalar("select number from b2b_tables where id = $1")
-                .bind(table)
-                .fetch_one(&mut *conn)
-                .await)?;
-        let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
-        for (to, partner) in [(other, me), (me, other)] {
-            let mail = self.mail(
-                to,
-                format!("Meeting with {} at {}: table {table_number}", partner.attendee_name, self.event.title),
-                format!(
-                    "your meeting with {} ({}) is agreed: {when}, table {table_number}, {}.",
-                    partner.attendee_name, partner.organisation, self.event.venue_name
-                ),
-            );
-            if self.notify {
-                mail::enqueue_in(&mut tx, &mail).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(table)
     }
 
     /// Declines a request waiting for `me`, with an optional reason.
@@ -808,9 +898,7 @@ impl Desk<'_> {
             format!("{} declined the meeting at {}", me.attendee_name, self.event.title),
             format!("{} cannot meet you in that slot.{why}", me.attendee_name),
         );
-        if self.notify {
-            mail::enqueue_in(&mut tx, &mail).await?;
-        }
+        self.enqueue(&mut tx, &mail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -847,9 +935,7 @@ impl Desk<'_> {
             format!("{} proposes another time at {}", me.attendee_name, self.event.title),
             format!("{} would rather meet you on {when}. Accept or decline here:", me.attendee_name),
         );
-        if self.notify {
-            mail::enqueue_in(&mut tx, &mail).await?;
-        }
+        self.enqueue(&mut tx, &mail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -889,9 +975,7 @@ impl Desk<'_> {
             format!("{} cancelled your meeting at {}", me.attendee_name, self.event.title),
             format!("{} cancelled the meeting.{why}", me.attendee_name),
         );
-        if self.notify {
-            mail::enqueue_in(&mut tx, &mail).await?;
-        }
+        self.enqueue(&mut tx, &mail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -984,6 +1068,151 @@ impl Desk<'_> {
         Ok(())
     }
 
+    /// A meeting of this event, whoever takes part in it.
+    async fn meeting_in_event(&self, meeting_id: i64) -> Result<MeetingRow, AppError> {
+        let row: Option<MeetingRow> = db_run!(self.db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{MEETING_SELECT} where m.id = $1 and m.event_id = $2"
+        )))
+        .bind(meeting_id)
+        .bind(self.event.id)
+        .fetch_optional(pool)
+        .await)?;
+        row.ok_or_else(|| AppError::NotFound("This meeting".into()))
+    }
+
+    async fn ticket_holder(&self, field: &'static str, ticket_id: i64) -> Result<ParticipantRow, AppError> {
+        participant(self.db, self.event.id, ticket_id)
+            .await?
+            .ok_or_else(|| AppError::invalid(field, "Choose a participant with a valid ticket for this event."))
+    }
+
+    /// An organiser books a meeting for two ticket holders (listed in the directory or not):
+    /// agreed at once, at the chosen table or the first free one, under the same invariants as
+    /// an accepted request. The deadline for requests does not bind organisers.
+    pub async fn book(
+        &self,
+        organiser: i64,
+        first: i64,
+        second: i64,
+        slot_id: i64,
+        table: Option<i64>,
+    ) -> Result<i64, AppError> {
+        if first == second {
+            return Err(AppError::invalid("second", "Choose two different people."));
+        }
+        let first = self.ticket_holder("first", first).await?;
+        let second = self.ticket_holder("second", second).await?;
+        let slot = self.slot(slot_id).await?;
+        let planned: i64 = db_run!(self.db, |pool| sqlx::query_scalar(
+            "select count(*) from meetings
+              where status in ($3, $4)
+                and ((requester_ticket_id = $1 and recipient_ticket_id = $2)
+                  or (requester_ticket_id = $2 and recipient_ticket_id = $1))"
+        )
+        .bind(first.ticket_id)
+        .bind(second.ticket_id)
+        .bind(MeetingStatus::Requested)
+        .bind(MeetingStatus::Accepted)
+        .fetch_one(pool)
+        .await)?;
+        if planned > 0 {
+            return Err(AppError::invalid(
+                "second",
+                format!(
+                    "{} and {} already have a request or a meeting; move that one instead.",
+                    first.attendee_name, second.attendee_name
+                ),
+            ));
+        }
+        let seating = Seating { field: "slot", people: [&first, &second], viewer: None, table };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(done) = settle(attempt, self.try_book(organiser, &first, &second, &slot, &seating).await) {
+                return done;
+            }
+        }
+    }
+
+    /// An organiser moves an agreed meeting to another slot or table (or both); both people are
+    /// told. Refused, changing nothing, when either is not free in the new slot or the table is
+    /// taken. A meeting confirmed as held stays where it took place.
+    pub async fn relocate(
+        &self,
+        organiser: i64,
+        meeting_id: i64,
+        slot_id: i64,
+        table: Option<i64>,
+    ) -> Result<(), AppError> {
+        let meeting = self.meeting_in_event(meeting_id).await?;
+        if meeting.status != MeetingStatus::Accepted {
+            return Err(AppError::invalid("meeting", "Only an agreed meeting can be moved."));
+        }
+        if meeting.held_confirmed_at.is_some() {
+            return Err(AppError::invalid(
+                "meeting",
+                "This meeting was confirmed as held; it stays where it took place.",
+            ));
+        }
+        if meeting.slot_id == slot_id && (table.is_none() || table == meeting.table_id) {
+            return Err(AppError::invalid("slot", "The meeting is there already; choose another slot or table."));
+        }
+        let slot = self.slot(slot_id).await?;
+        let requester = self.ticket_holder("meeting", meeting.requester_ticket_id).await?;
+        let recipient = self.ticket_holder("meeting", meeting.recipient_ticket_id).await?;
+        let seating = Seating { field: "slot", people: [&requester, &recipient], viewer: None, table };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(done) =
+                settle(attempt, self.try_relocate(organiser, &meeting, &requester, &recipient, &slot, &seating).await)
+            {
+                return done;
+            }
+        }
+    }
+
+    /// An organiser decides a no-show report made against a confirmation at the table: the
+    /// meeting was held (the confirmation stands) or not (it does not count). Decided once.
+    pub async fn decide_dispute(&self, organiser: i64, meeting_id: i64, held: bool) -> Result<(), AppError> {
+        let meeting = self.meeting_in_event(meeting_id).await?;
+        if meeting.held_confirmed_at.is_none() || meeting.no_show_reported_at.is_none() {
+            return Err(AppError::invalid("meeting", "Only a no-show report against a confirmed meeting is decided."));
+        }
+        let decision = if held { "held" } else { "not held" };
+        let mut tx = self.db.begin_write().await?;
+        let done = tx_run!(&mut tx, |conn| sqlx::query(
+            "update meetings set dispute_decision = $1, dispute_decided_at = $2, dispute_decided_by = $3
+              where id = $4 and dispute_decision is null"
+        )
+        .bind(decision)
+        .bind(self.now)
+        .bind(organiser)
+        .bind(meeting.id)
+        .execute(&mut *conn)
+        .await
+        .map(|d| d.rows_affected()))?;
+        if done == 0 {
+            return Err(AppError::invalid("meeting", "This report was decided already."));
+        }
+        log(&mut tx, meeting.id, self.now, organiser, "dispute decided", decision).await?;
+        for ticket in [meeting.requester_ticket_id, meeting.recipient_ticket_id] {
+            let person = self.ticket_holder("meeting", ticket).await?;
+            let mail = self.mail(
+                &person,
+                format!("The organisers decided on your meeting at {}", self.event.title),
+                format!(
+                    "a no-show was reported for a meeting that was confirmed at the table ({}). The organisers decided: {}.",
+                    crate::events::when::day_and_time(meeting.starts_at, self.zone()),
+                    if held { "it was held" } else { "it was not held, and does not count" }
+                ),
+            );
+            self.enqueue(&mut tx, &mail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The person's meetings of the event, newest slot last, as the meetings page shows them.
     pub async fn meetings_of(&self, me: &ParticipantRow) -> Result<Vec<MeetingCard>, AppError> {
         expire_overdue(self.db, self.session, self.now).await?;
@@ -1040,6 +1269,28 @@ async fn release_seats(tx: &mut Tx, meeting_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Who sits where: the two people, whose point of view refusals take ("you"), and the table
+/// chosen by an organiser (or the first free one).
+struct Seating<'p> {
+    field: &'static str,
+    people: [&'p ParticipantRow; 2],
+    viewer: Option<i64>,
+    table: Option<i64>,
+}
+
+/// What a seating attempt came to: done or refused (`Some`), or, when a simultaneous step took
+/// the table it picked and attempts remain, `None`: try again.
+fn settle<T>(attempt: usize, result: Result<T, Retry>) -> Option<Result<T, AppError>> {
+    match result {
+        Err(Retry::TableTaken) if attempt < TABLE_ATTEMPTS => None,
+        Err(Retry::TableTaken) => {
+            Some(Err(AppError::invalid("meeting", "The tables of this slot are being booked; try again.")))
+        }
+        Err(Retry::Refused(error)) => Some(Err(error)),
+        Ok(done) => Some(Ok(done)),
+    }
+}
+
 enum Retry {
     /// A simultaneous acceptance took the table this one picked: pick again.
     TableTaken,
@@ -1064,6 +1315,7 @@ pub struct MeetingRow {
     pub slot_id: i64,
     pub starts_at: i64,
     pub ends_at: i64,
+    pub table_id: Option<i64>,
     pub table_number: Option<i64>,
     pub table_location: Option<String>,
     pub requester_ticket_id: i64,
@@ -1074,14 +1326,25 @@ pub struct MeetingRow {
     pub awaiting_ticket_id: Option<i64>,
     pub held_confirmed_at: Option<i64>,
     pub no_show_reported_at: Option<i64>,
+    pub dispute_decision: Option<String>,
 }
 
-const MEETING_SELECT: &str = "select m.id, m.slot_id, s.starts_at, s.ends_at, t.number as table_number,
+const MEETING_SELECT: &str = "select m.id, m.slot_id, s.starts_at, s.ends_at, m.table_id, t.number as table_number,
         t.location as table_location, m.requester_ticket_id, m.recipient_ticket_id, m.status, m.message, m.reason,
-        m.awaiting_ticket_id, m.held_confirmed_at, m.no_show_reported_at
+        m.awaiting_ticket_id, m.held_confirmed_at, m.no_show_reported_at, m.dispute_decision
    from meetings m join b2b_slots s on s.id = m.slot_id left join b2b_tables t on t.id = m.table_id";
 
 impl MeetingRow {
+    /// Confirmed at the table, and not ruled out by the organisers.
+    fn held(&self) -> bool {
+        self.held_confirmed_at.is_some() && self.dispute_decision.as_deref() != Some("not held")
+    }
+
+    /// Confirmed at the table and reported as missed, and not decided yet.
+    fn disputed(&self) -> bool {
+        self.held_confirmed_at.is_some() && self.no_show_reported_at.is_some() && self.dispute_decision.is_none()
+    }
+
     fn card(&self, me: i64, partner: PartnerRef, both_checked_in: bool, tz: &TimeZone, now: i64) -> MeetingCard {
         let slot = (self.starts_at, self.ends_at);
         MeetingCard {
@@ -1098,8 +1361,9 @@ impl MeetingRow {
             reason: self.reason.clone(),
             i_requested: self.requester_ticket_id == me,
             awaiting_me: self.status == MeetingStatus::Requested && self.awaiting_ticket_id == Some(me),
-            held_confirmed: self.held_confirmed_at.is_some(),
-            verified_held: self.held_confirmed_at.is_some() && both_checked_in,
+            held_confirmed: self.held(),
+            verified_held: self.held() && !self.disputed() && both_checked_in,
+            disputed: self.disputed(),
             no_show_reported: self.no_show_reported_at.is_some(),
             may_confirm_held: self.status == MeetingStatus::Accepted
                 && self.held_confirmed_at.is_none()
@@ -1117,6 +1381,8 @@ pub struct MeetingCounts {
     pub cancelled: i64,
     pub held: i64,
     pub no_shows: i64,
+    /// No-show reports against a confirmation, waiting for the organisers' decision.
+    pub disputed: i64,
 }
 
 pub async fn counts(db: &Db, event_id: i64) -> Result<MeetingCounts, AppError> {
@@ -1126,8 +1392,11 @@ pub async fn counts(db: &Db, event_id: i64) -> Result<MeetingCounts, AppError> {
                 coalesce(sum(case when status = 'accepted' then 1 else 0 end), 0) as accepted,
                 coalesce(sum(case when status = 'declined' then 1 else 0 end), 0) as declined,
                 coalesce(sum(case when status = 'cancelled' then 1 else 0 end), 0) as cancelled,
-                coalesce(sum(case when status = 'accepted' and held_confirmed_at is not null then 1 else 0 end), 0) as held,
-                coalesce(sum(case when no_show_reported_at is not null then 1 else 0 end), 0) as no_shows
+                coalesce(sum(case when status = 'accepted' and held_confirmed_at is not null
+                                   and (dispute_decision is null or dispute_decision = 'held') then 1 else 0 end), 0) as held,
+                coalesce(sum(case when no_show_reported_at is not null then 1 else 0 end), 0) as no_shows,
+                coalesce(sum(case when held_confirmed_at is not null and no_show_reported_at is not null
+                                   and dispute_decision is null then 1 else 0 end), 0) as disputed
            from meetings where event_id = $1"
     )
     .bind(event_id)
@@ -1170,6 +1439,7 @@ pub struct ExportRow {
     pub recipient_country: String,
     pub held_confirmed_at: Option<i64>,
     pub no_show_reported_at: Option<i64>,
+    pub dispute_decision: Option<String>,
 }
 
 pub async fn export(db: &Db, event_id: i64) -> Result<Vec<ExportRow>, AppError> {
@@ -1179,7 +1449,7 @@ pub async fn export(db: &Db, event_id: i64) -> Result<Vec<ExportRow>, AppError> 
                 ca.name as requester_cluster, a.country as requester_country,
                 b.id as recipient_ticket_id, b.attendee_name as recipient, b.organisation as recipient_organisation,
                 cb.name as recipient_cluster, b.country as recipient_country,
-                m.held_confirmed_at, m.no_show_reported_at
+                m.held_confirmed_at, m.no_show_reported_at, m.dispute_decision
            from meetings m join b2b_slots s on s.id = m.slot_id left join b2b_tables t on t.id = m.table_id
            join tickets a on a.id = m.requester_ticket_id left join clusters ca on ca.id = a.cluster_id
            join tickets b on b.id = m.recipient_ticket_id left join clusters cb on cb.id = b.cluster_id
@@ -1195,7 +1465,8 @@ pub async fn export(db: &Db, event_id: i64) -> Result<Vec<ExportRow>, AppError> 
 /// (alphabetical), with people outside the clusters under "none".
 pub async fn cluster_pairs(db: &Db, event_id: i64) -> Result<Vec<(String, String, i64, i64)>, AppError> {
     let rows: Vec<(Option<String>, Option<String>, Option<i64>)> = db_run!(db, |pool| sqlx::query_as(
-        "select ca.name, cb.name, m.held_confirmed_at
+        "select ca.name, cb.name,
+                case when m.dispute_decision = 'not held' then null else m.held_confirmed_at end
            from meetings m
            join tickets a on a.id = m.requester_ticket_id left join clusters ca on ca.id = a.cluster_id
            join tickets b on b.id = m.recipient_ticket_id left join clusters cb on cb.id = b.cluster_id
@@ -1218,4 +1489,50 @@ pub async fn cluster_pairs(db: &Db, event_id: i64) -> Result<Vec<(String, String
     }
     pairs.sort();
     Ok(pairs)
+}
+
+/// An agreed meeting as the organisers' meetings desk lists it.
+#[derive(Clone, Debug, FromRow)]
+pub struct DeskRow {
+    pub id: i64,
+    pub slot_id: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub table_id: Option<i64>,
+    pub table_number: Option<i64>,
+    pub requester: String,
+    pub recipient: String,
+    pub held_confirmed_at: Option<i64>,
+    pub confirmed_by: Option<String>,
+    pub no_show_reported_at: Option<i64>,
+    pub reported_by: Option<String>,
+    pub dispute_decision: Option<String>,
+}
+
+/// Every agreed meeting of the event, in slot and table order.
+pub async fn agreed(db: &Db, event_id: i64) -> Result<Vec<DeskRow>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(
+        "select m.id, m.slot_id, s.starts_at, s.ends_at, m.table_id, t.number as table_number,
+                a.attendee_name as requester, b.attendee_name as recipient,
+                m.held_confirmed_at, hc.attendee_name as confirmed_by,
+                m.no_show_reported_at, ns.attendee_name as reported_by, m.dispute_decision
+           from meetings m join b2b_slots s on s.id = m.slot_id left join b2b_tables t on t.id = m.table_id
+           join tickets a on a.id = m.requester_ticket_id join tickets b on b.id = m.recipient_ticket_id
+           left join tickets hc on hc.id = m.held_confirmed_by left join tickets ns on ns.id = m.no_show_reported_by
+          where m.event_id = $1 and m.status = 'accepted'
+          order by s.starts_at, t.number, m.id"
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Confirmed ticket holders of the event, listed or not, for organisers booking meetings.
+pub async fn ticket_holders(db: &Db, event_id: i64) -> Result<Vec<ParticipantRow>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{PARTICIPANT_SELECT} where t.event_id = $1 and t.status = 'confirmed' order by lower(t.attendee_name), t.id"
+    )))
+    .bind(event_id)
+    .fetch_all(pool)
+    .await)?)
 }
