@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bench_support::{env_number, quantile_ms};
+use bench_support::{env_number, quantile_ms, signed_in_people};
 
 const SLUG: &str = "heidelberg-2027";
 /// Any 64 hex digits: the double-submit check compares the form field with the cookie.
@@ -69,8 +69,9 @@ async fn bench(database_url: String, clients: usize, people: usize, requests: us
     let slots = app::meetings::store::slots(&db, event.id).await.expect("slots");
     assert_eq!(slots.len(), 12);
 
-    // The participants with their sessions, and the requests, in one transaction.
+    // The participants with their sessions, then their tickets and the requests in one transaction.
     let tokens: Vec<String> = (0..people).map(|_| app::platform::random_token()).collect();
+    let users = signed_in_people(&db, "meet", "Bench Participant", &tokens).await;
     let pending: Vec<(i64, usize)> = app::db_run!(&db, |pool| {
         let mut tx = pool.begin().await.expect("begin");
         let now = app::platform::now();
@@ -81,25 +82,7 @@ async fn bench(database_url: String, clients: usize, people: usize, requests: us
                 .await
                 .expect("ticket type");
         let mut tickets = Vec::with_capacity(people);
-        for (n, token) in tokens.iter().enumerate() {
-            let user: i64 = sqlx::query_scalar(
-                "insert into users (email, display_name, password_hash, role, created_at)
-                 values ($1, $2, 'benchmark', 'attendee', $3) returning id",
-            )
-            .bind(format!("meet{n}@example.org"))
-            .bind(format!("Bench Participant {n}"))
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .expect("user");
-            sqlx::query("insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
-                .bind(app::platform::token_hash(token))
-                .bind(user)
-                .bind(now)
-                .bind(now + 86_400)
-                .execute(&mut *tx)
-                .await
-                .expect("session");
+        for (n, user) in users.iter().enumerate() {
             let ticket: i64 = sqlx::query_scalar(
                 "insert into tickets (event_id, ticket_type_id, user_id, status, price_cents, currency, attendee_name,
                                       email, organisation, organisation_type, country, job_role, themes, offers, seeks,

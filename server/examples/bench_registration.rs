@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bench_support::{env_number, quantile_ms};
+use bench_support::{env_number, quantile_ms, signed_in_people};
 
 const SLUG: &str = "heidelberg-2027";
 /// Any 64 hex digits: the double-submit check compares the form field with the cookie.
@@ -40,7 +40,7 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
     let db = state.db.clone();
 
     // A free ticket type for everyone, and the attendees with their sessions, made directly in
-    // the database in one transaction (the benchmark is about registering, not signing in).
+    // the database (the benchmark is about registering, not signing in).
     let tokens: Vec<String> = (0..people).map(|_| app::platform::random_token()).collect();
     let ticket_type: i64 = app::db_run!(&db, |pool| {
         let mut tx = pool.begin().await.expect("begin");
@@ -53,30 +53,10 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
         .fetch_one(&mut *tx)
         .await
         .expect("ticket type");
-        let now = app::platform::now();
-        for (n, token) in tokens.iter().enumerate() {
-            let user: i64 = sqlx::query_scalar(
-                "insert into users (email, display_name, password_hash, role, created_at)
-                 values ($1, $2, 'benchmark', 'attendee', $3) returning id",
-            )
-            .bind(format!("bench{n}@example.org"))
-            .bind(format!("Bench Attendee {n}"))
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .expect("user");
-            sqlx::query("insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
-                .bind(app::platform::token_hash(token))
-                .bind(user)
-                .bind(now)
-                .bind(now + 86_400)
-                .execute(&mut *tx)
-                .await
-                .expect("session");
-        }
         tx.commit().await.expect("commit");
         id
     });
+    signed_in_people(&db, "bench", "Bench Attendee", &tokens).await;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));

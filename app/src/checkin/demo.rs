@@ -7,6 +7,7 @@ use super::store::{self, ListDraft};
 use crate::db_run;
 use crate::error::AppError;
 use crate::platform::{now, Db};
+use crate::tickets::demo::{guest_ticket, DemoGuest};
 
 /// (name, organisation, organisation type, ticket type)
 const GUESTS: [(&str, &str, &str, &str); 5] = [
@@ -18,11 +19,12 @@ const GUESTS: [(&str, &str, &str, &str); 5] = [
 ];
 
 pub async fn seed(db: &Db) -> Result<(), AppError> {
-    let events: Vec<(i64, String, i64)> =
-        db_run!(db, |pool| sqlx::query_as("select id, slug, cluster_id from events order by id")
-            .fetch_all(pool)
-            .await)?;
-    for (event_id, slug, cluster_id) in events {
+    let events: Vec<(i64, String, String)> = db_run!(db, |pool| sqlx::query_as(
+        "select e.id, e.slug, c.code from events e join clusters c on c.id = e.cluster_id order by e.id"
+    )
+    .fetch_all(pool)
+    .await)?;
+    for (event_id, slug, cluster_code) in events {
         if !store::lists(db, event_id).await?.is_empty() {
             continue;
         }
@@ -43,67 +45,21 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
         for (n, (name, organisation, organisation_type, ticket_type)) in GUESTS.iter().enumerate() {
             let Some(ticket_type_id) = type_id(ticket_type) else { continue };
             let email = format!("guest{}.{city}@eventxchange.test", n + 1);
-            guest_ticket(db, event_id, cluster_id, ticket_type_id, &email, name, organisation, organisation_type)
-                .await?;
+            let guest = DemoGuest {
+                event_id,
+                ticket_type_id,
+                cluster_code: &cluster_code,
+                email: &email,
+                name,
+                organisation,
+                organisation_type,
+                themes: "biomarkers,multiomics",
+                offers: "Assay development",
+                seeks: "Clinical partners",
+            };
+            guest_ticket(db, &guest).await?;
         }
     }
-    Ok(())
-}
-
-/// A confirmed free ticket for a demo guest, whose account cannot sign in (its password hash is
-/// the decoy that never matches).
-#[allow(clippy::too_many_arguments)]
-async fn guest_ticket(
-    db: &Db,
-    event_id: i64,
-    cluster_id: i64,
-    ticket_type_id: i64,
-    email: &str,
-    name: &str,
-    organisation: &str,
-    organisation_type: &str,
-) -> Result<(), AppError> {
-    let at = now();
-    db_run!(db, |pool| {
-        use crate::platform::db::WriteTransaction;
-        let mut tx = pool.begin_write().await?;
-        sqlx::query(
-            "insert into users (email, display_name, password_hash, role, cluster_id, created_at)
-             values ($1, $2, $3, 'attendee', $4, $5)
-             on conflict (email) do nothing",
-        )
-        .bind(email)
-        .bind(name)
-        .bind(crate::accounts::password::DECOY_HASH)
-        .bind(cluster_id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "insert into tickets (event_id, ticket_type_id, user_id, status, price_cents, currency, attendee_name, email,
-                                  organisation, organisation_type, cluster_id, country, job_role, themes, offers, seeks,
-                                  directory_consent, terms_accepted_at, created_at, confirmed_at)
-             select $1, $2, u.id, 'confirmed', 0, 'EUR', $3, $4, $5, $6, $7, c.country, 'Business development',
-                    'biomarkers,multiomics', 'Assay development', 'Clinical partners', $8, $9, $9, $9
-               from users u, clusters c where u.email = $4 and c.id = $7",
-        )
-        .bind(event_id)
-        .bind(ticket_type_id)
-        .bind(name)
-        .bind(email)
-        .bind(organisation)
-        .bind(organisation_type)
-        .bind(cluster_id)
-        .bind(true)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("update ticket_types set seats_taken = seats_taken + 1 where id = $1")
-            .bind(ticket_type_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
-    })?;
     Ok(())
 }
 

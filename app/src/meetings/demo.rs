@@ -7,6 +7,7 @@ use super::store::{self, Desk};
 use crate::db_run;
 use crate::error::AppError;
 use crate::platform::{now, Db};
+use crate::tickets::demo::{guest_ticket, DemoGuest};
 
 const CLUSTERS: [&str; 4] = ["biorn", "smarthub", "biopeople", "tartu"];
 const FIRST_NAMES: [&str; 12] =
@@ -87,85 +88,22 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
             let cluster = CLUSTERS[n % 4];
             let (organisation, kind, themes, offers, seeks) = PROFILES[n % 6];
             let email = format!("b2b{}.{city}@eventxchange.test", n + 1);
-            participant(
-                db,
-                event.id,
-                member,
-                &email,
-                &name,
-                cluster,
-                &format!("{organisation} {}", n + 1),
-                kind,
+            let guest = DemoGuest {
+                event_id: event.id,
+                ticket_type_id: member,
+                cluster_code: cluster,
+                email: &email,
+                name: &name,
+                organisation: &format!("{organisation} {}", n + 1),
+                organisation_type: kind,
                 themes,
                 offers,
                 seeks,
-            )
-            .await?;
+            };
+            guest_ticket(db, &guest).await?;
         }
         meetings(db, &event).await?;
     }
-    Ok(())
-}
-
-/// A confirmed, listed participant whose account cannot sign in (the decoy password hash).
-#[allow(clippy::too_many_arguments)]
-async fn participant(
-    db: &Db,
-    event_id: i64,
-    ticket_type_id: i64,
-    email: &str,
-    name: &str,
-    cluster: &str,
-    organisation: &str,
-    kind: &str,
-    themes: &str,
-    offers: &str,
-    seeks: &str,
-) -> Result<(), AppError> {
-    let at = now();
-    db_run!(db, |pool| {
-        use crate::platform::db::WriteTransaction;
-        let mut tx = pool.begin_write().await?;
-        sqlx::query(
-            "insert into users (email, display_name, password_hash, role, cluster_id, created_at)
-             select $1, $2, $3, 'attendee', c.id, $4 from clusters c where c.code = $5
-             on conflict (email) do nothing",
-        )
-        .bind(email)
-        .bind(name)
-        .bind(crate::accounts::password::DECOY_HASH)
-        .bind(at)
-        .bind(cluster)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "insert into tickets (event_id, ticket_type_id, user_id, status, price_cents, currency, attendee_name, email,
-                                  organisation, organisation_type, cluster_id, country, job_role, themes, offers, seeks,
-                                  directory_consent, terms_accepted_at, created_at, confirmed_at)
-             select $1, $2, u.id, 'confirmed', 0, 'EUR', $3, $4, $5, $6, c.id, c.country, 'Business development',
-                    $7, $8, $9, $10, $11, $11, $11
-               from users u, clusters c where u.email = $4 and c.code = $12",
-        )
-        .bind(event_id)
-        .bind(ticket_type_id)
-        .bind(name)
-        .bind(email)
-        .bind(organisation)
-        .bind(kind)
-        .bind(themes)
-        .bind(offers)
-        .bind(seeks)
-        .bind(true)
-        .bind(at)
-        .bind(cluster)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("update ticket_types set seats_taken = seats_taken + 1 where id = $1")
-            .bind(ticket_type_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
-    })?;
     Ok(())
 }
 

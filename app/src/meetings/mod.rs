@@ -300,32 +300,46 @@ mod server {
         me: &ParticipantRow,
         them: Option<&ParticipantRow>,
     ) -> Result<Vec<SlotChoice>, AppError> {
+        Ok(slot_choices(state, event, me, them).await?.0)
+    }
+
+    /// The free slots (as `free_slots`), and the ones `me` keeps free of meetings, from one
+    /// reading of the grid.
+    pub async fn slot_choices(
+        state: &AppState,
+        event: &Event,
+        me: &ParticipantRow,
+        them: Option<&ParticipantRow>,
+    ) -> Result<(Vec<SlotChoice>, Vec<SlotChoice>), AppError> {
         let now = crate::platform::now();
-        let mut busy = Vec::new();
-        for person in std::iter::once(me).chain(them) {
-            let (meetings, blocked) = store::busy_slots(&state.db, person.ticket_id).await?;
+        let (mut busy, kept_free) = store::busy_slots(&state.db, me.ticket_id).await?;
+        busy.extend(&kept_free);
+        if let Some(them) = them {
+            let (meetings, blocked) = store::busy_slots(&state.db, them.ticket_id).await?;
             busy.extend(meetings);
             busy.extend(blocked);
         }
         let agenda = store::agenda_times(&state.db, event.id, me.user_id).await?;
         let tz = &event.window.zone;
-        Ok(store::slots(&state.db, event.id)
-            .await?
-            .into_iter()
+        let slots = store::slots(&state.db, event.id).await?;
+        let choice = |s: &store::SlotRow, warning: Option<String>| SlotChoice {
+            id: s.id,
+            label: slot_label((s.starts_at, s.ends_at), tz),
+            warning,
+        };
+        let free = slots
+            .iter()
             .filter(|s| s.starts_at > now && !busy.contains(&s.id))
-            .map(|s| SlotChoice {
-                id: s.id,
-                label: format!(
-                    "{}, {}",
-                    crate::events::when::day_label(s.starts_at, tz),
-                    rules::slot_times((s.starts_at, s.ends_at), tz)
-                ),
-                warning: agenda
+            .map(|s| {
+                let overlap = agenda
                     .iter()
                     .find(|(start, end, _)| *start < s.ends_at && s.starts_at < *end)
-                    .map(|(_, _, title)| format!("overlaps “{title}” in your agenda")),
+                    .map(|(_, _, title)| format!("overlaps “{title}” in your agenda"));
+                choice(s, overlap)
             })
-            .collect())
+            .collect();
+        let blocked = slots.iter().filter(|s| kept_free.contains(&s.id)).map(|s| choice(s, None)).collect();
+        Ok((free, blocked))
     }
 }
 
@@ -578,6 +592,7 @@ pub async fn load_meetings(slug: String) -> Result<MeetingsView, AppError> {
                 .filter(|m| matches!(m.status, MeetingStatus::Requested | MeetingStatus::Accepted))
                 .map(|m| m.partner.ticket_id)
                 .collect();
+            let (free_slots, blocked_slots) = server::slot_choices(&state, &event, &me, None).await?;
             let mine = me.match_profile();
             let mut suggestions: Vec<(i64, SuggestionCard)> = store::directory(&state.db, event.id)
                 .await?
@@ -594,25 +609,8 @@ pub async fn load_meetings(slug: String) -> Result<MeetingsView, AppError> {
                 title: event.title.clone(),
                 meetings,
                 suggestions: suggestions.into_iter().take(10).map(|(_, s)| s).collect(),
-                free_slots: server::free_slots(&state, &event, &me, None).await?,
-                blocked_slots: {
-                    let (_, blocked) = store::busy_slots(&state.db, me.ticket_id).await?;
-                    let tz = &event.window.zone;
-                    store::slots(&state.db, event.id)
-                        .await?
-                        .into_iter()
-                        .filter(|s| blocked.contains(&s.id))
-                        .map(|s| SlotChoice {
-                            id: s.id,
-                            label: format!(
-                                "{}, {}",
-                                crate::events::when::day_label(s.starts_at, tz),
-                                rules::slot_times((s.starts_at, s.ends_at), tz)
-                            ),
-                            warning: None,
-                        })
-                        .collect()
-                },
+                free_slots,
+                blocked_slots,
                 deadline: crate::events::when::day_and_time(session.request_deadline, &event.window.zone),
                 max_meetings: session.max_meetings,
                 listed: me.directory_consent,

@@ -103,3 +103,68 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// A made-up demo guest with a confirmed free ticket, listed in the directory.
+pub struct DemoGuest<'a> {
+    pub event_id: i64,
+    pub ticket_type_id: i64,
+    pub cluster_code: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub organisation: &'a str,
+    pub organisation_type: &'a str,
+    /// Comma-separated theme codes.
+    pub themes: &'a str,
+    pub offers: &'a str,
+    pub seeks: &'a str,
+}
+
+/// Gives a demo guest an account (that cannot sign in: its password hash is the decoy that
+/// never matches) and a confirmed free ticket, taking one seat of its type.
+pub async fn guest_ticket(db: &Db, guest: &DemoGuest<'_>) -> Result<(), AppError> {
+    let at = now();
+    crate::db_run!(db, |pool| {
+        use crate::platform::db::WriteTransaction;
+        let mut tx = pool.begin_write().await?;
+        sqlx::query(
+            "insert into users (email, display_name, password_hash, role, cluster_id, created_at)
+             select $1, $2, $3, 'attendee', c.id, $4 from clusters c where c.code = $5
+             on conflict (email) do nothing",
+        )
+        .bind(guest.email)
+        .bind(guest.name)
+        .bind(crate::accounts::password::DECOY_HASH)
+        .bind(at)
+        .bind(guest.cluster_code)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "insert into tickets (event_id, ticket_type_id, user_id, status, price_cents, currency, attendee_name, email,
+                                  organisation, organisation_type, cluster_id, country, job_role, themes, offers, seeks,
+                                  directory_consent, terms_accepted_at, created_at, confirmed_at)
+             select $1, $2, u.id, 'confirmed', 0, 'EUR', $3, $4, $5, $6, c.id, c.country, 'Business development',
+                    $7, $8, $9, $10, $11, $11, $11
+               from users u, clusters c where u.email = $4 and c.code = $12",
+        )
+        .bind(guest.event_id)
+        .bind(guest.ticket_type_id)
+        .bind(guest.name)
+        .bind(guest.email)
+        .bind(guest.organisation)
+        .bind(guest.organisation_type)
+        .bind(guest.themes)
+        .bind(guest.offers)
+        .bind(guest.seeks)
+        .bind(true)
+        .bind(at)
+        .bind(guest.cluster_code)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("update ticket_types set seats_taken = seats_taken + 1 where id = $1")
+            .bind(guest.ticket_type_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })?;
+    Ok(())
+}

@@ -47,3 +47,38 @@ pub fn quantile_ms(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1).min(sorted.len() - 1);
     sorted[index].as_secs_f64() * 1000.0
 }
+
+/// `tokens.len()` people, each with a signed-in session whose cookie value is their token,
+/// made directly in the database in one transaction (the benchmarks are not about signing in).
+/// Returns the user ids in the order of the tokens; emails are `{prefix}{n}@example.org`.
+#[allow(dead_code)]
+pub async fn signed_in_people(db: &app::platform::Db, prefix: &str, name: &str, tokens: &[String]) -> Vec<i64> {
+    app::db_run!(db, |pool| {
+        let mut tx = pool.begin().await.expect("begin");
+        let now = app::platform::now();
+        let mut users = Vec::with_capacity(tokens.len());
+        for (n, token) in tokens.iter().enumerate() {
+            let user: i64 = sqlx::query_scalar(
+                "insert into users (email, display_name, password_hash, role, created_at)
+                 values ($1, $2, 'benchmark', 'attendee', $3) returning id",
+            )
+            .bind(format!("{prefix}{n}@example.org"))
+            .bind(format!("{name} {n}"))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("user");
+            sqlx::query("insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+                .bind(app::platform::token_hash(token))
+                .bind(user)
+                .bind(now)
+                .bind(now + 86_400)
+                .execute(&mut *tx)
+                .await
+                .expect("session");
+            users.push(user);
+        }
+        tx.commit().await.expect("commit");
+        users
+    })
+}
