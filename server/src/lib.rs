@@ -59,13 +59,14 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
             ))
         }
     };
+    let from: mail::Mailbox =
+        config.mail_from.parse().map_err(|e| StartError::Settings(format!("MAIL_FROM is not a mail address: {e}")))?;
+    let (sender_name, sender_email) =
+        (from.name.clone().unwrap_or_else(|| "EventXchange".to_string()), from.email.to_string());
     if let Some(smtp_url) = &config.smtp_url {
         let settings = mail::MailSettings {
             smtp_url: smtp_url.clone(),
-            from: config
-                .mail_from
-                .parse()
-                .map_err(|e| StartError::Settings(format!("MAIL_FROM is not a mail address: {e}")))?,
+            from,
             retry_base: std::time::Duration::from_secs(config.mail_retry_seconds.max(1)),
             poll_every: std::time::Duration::from_millis(500),
         };
@@ -76,7 +77,12 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     Ok(AppState {
         leptos_options,
         db,
-        settings: Arc::new(Settings { secure_cookies: public_url.starts_with("https://"), public_url }),
+        settings: Arc::new(Settings {
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            sender_name,
+            sender_email,
+        }),
         agendas: Arc::default(),
         badge_keys: Arc::new(app::badges::keys::BadgeKeys::new(config.badge_key_secret.as_deref())),
         payments,
@@ -98,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/favicon.ico", get(favicon))
         .merge(app::calendar::files::router())
+        .merge(app::calendar::feed::router())
         .merge(app::agenda::http::router())
         .merge(app::tickets::http::router())
         .merge(app::badges::http::router())

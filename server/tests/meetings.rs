@@ -6,6 +6,7 @@
 mod common;
 
 use app::platform::now;
+use common::b2b::{answer, as_participant, demo_participant, event_id, field, request, scalar, slot_ids, HEIDELBERG};
 use common::{Backend, Browser, Reply, ServerProcess, TestApp};
 use serde_json::Value;
 
@@ -19,66 +20,6 @@ on_both_backends!(
     organisers_set_up_the_grid_without_orphaning_meetings,
     organisers_book_move_and_decide_meetings,
 );
-
-const HEIDELBERG: &str = "heidelberg-2027";
-
-async fn scalar(app: &TestApp, sql: &'static str, id: i64) -> i64 {
-    app::db_run!(app.db(), |pool| sqlx::query_scalar(sql).bind(id).fetch_one(pool).await.expect(sql))
-}
-
-/// The demo's B2B participant `n` (1…36) of Heidelberg: (ticket id, user id).
-async fn demo_participant(app: &TestApp, n: usize) -> (i64, i64) {
-    app::db_run!(app.db(), |pool| sqlx::query_as("select id, user_id from tickets where email = $1")
-        .bind(format!("b2b{n}.heidelberg@eventxchange.test"))
-        .fetch_one(pool)
-        .await
-        .unwrap())
-}
-
-/// A browser signed in as demo participant `n`, and their ticket id.
-async fn as_participant(app: &TestApp, n: usize) -> (i64, Browser) {
-    let (ticket, user) = demo_participant(app, n).await;
-    (ticket, app.browser_as(user).await)
-}
-
-async fn event_id(app: &TestApp) -> i64 {
-    app::db_run!(app.db(), |pool| sqlx::query_scalar("select id from events where slug = $1")
-        .bind(HEIDELBERG)
-        .fetch_one(pool)
-        .await
-        .unwrap())
-}
-
-async fn slot_ids(app: &TestApp) -> Vec<i64> {
-    let event = event_id(app).await;
-    app::db_run!(app.db(), |pool| sqlx::query_scalar(
-        "select id from b2b_slots where event_id = $1 and active order by starts_at"
-    )
-    .bind(event)
-    .fetch_all(pool)
-    .await
-    .unwrap())
-}
-
-async fn request(browser: &Browser, participant: i64, slot: &str) -> Reply {
-    browser
-        .submit(
-            "request_meeting",
-            &[("slug", HEIDELBERG), ("participant", &participant.to_string()), ("slot", slot), ("message", "Hello")],
-        )
-        .await
-}
-
-async fn answer(browser: &Browser, meeting: i64, answer: &str) -> Reply {
-    browser
-        .submit("answer_meeting", &[("slug", HEIDELBERG), ("meeting", &meeting.to_string()), ("answer", answer)])
-        .await
-}
-
-fn field(reply: &Reply) -> String {
-    assert_eq!(reply.error_kind().as_deref(), Some("Invalid"), "{reply:?}");
-    reply.error_field().unwrap_or_default()
-}
 
 async fn meetings_count(app: &TestApp) -> i64 {
     scalar(app, "select count(*) from meetings where id > $1", 0).await

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "ssr")]
 pub mod access;
+mod calendar_feed;
 #[cfg(feature = "ssr")]
 pub mod demo;
 mod pages;
@@ -13,6 +14,7 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+pub use calendar_feed::AccountCalendarFeed;
 pub use pages::{AccountPage, ConfirmSignUpPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage};
 pub use rules::{safe_next_path, DisplayName, EmailAddress, NewPassword, Principal, Role};
 

@@ -242,6 +242,7 @@ pub fn AccountPage() -> impl IntoView {
                 <crate::tickets::MyTickets />
                 <crate::agenda::MyAgenda />
                 <crate::meetings::AccountDirectory />
+                <super::AccountCalendarFeed />
                 <p><A href="/">"Browse the EventXchange events"</A></p>
             </section>
             }

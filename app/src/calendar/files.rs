@@ -1,4 +1,5 @@
-//! The calendar files people download or receive: an event, and a session of its agenda. They
+//! The calendar files people download or receive: an event, a session of its agenda, and a B2B
+//! meeting's invitation. They
 //! live here, beside the writer, so that every capability (tickets attach the event's file to
 //! confirmations; the agenda offers session files) reaches them in one place.
 
@@ -10,7 +11,7 @@ use axum::{
     Router,
 };
 
-use super::{publish, CalendarEntry};
+use super::{calendar, publish, CalendarEntry, EntryStatus, Method, Person};
 use crate::error::AppError;
 use crate::events::{self, Event};
 use crate::platform::{now, Db};
@@ -51,6 +52,7 @@ pub async fn event_ics(db: &Db, public_url: &str, slug: &str) -> Result<String, 
         url,
         sequence: 0,
         stamped_at: now(),
+        ..CalendarEntry::default()
     };
     Ok(publish(&event.title, &[entry]))
 }
@@ -71,16 +73,27 @@ pub struct SessionFacts<'a> {
 
 /// One agenda session as a calendar file.
 pub fn session_ics(public_url: &str, event: &Event, session: &SessionFacts<'_>) -> String {
-    let url = format!("{public_url}/events/{}/sessions/{}", event.slug, session.id);
+    publish(&event.title, &[session_entry(public_url, &event.slug, &event.venue_name, session, now())])
+}
+
+/// One agenda session as a calendar entry, stamped `stamped_at`.
+pub fn session_entry(
+    public_url: &str,
+    event_slug: &str,
+    venue_name: &str,
+    session: &SessionFacts<'_>,
+    stamped_at: i64,
+) -> CalendarEntry {
+    let url = format!("{public_url}/events/{event_slug}/sessions/{}", session.id);
     let mut description = session.abstract_text.to_string();
     if !session.speakers.is_empty() {
         description = format!("Speakers: {}\n\n{description}", session.speakers.join(", "));
     }
     let location = match session.room {
-        Some(room) => format!("{room}, {}", event.venue_name),
-        None => event.venue_name.clone(),
+        Some(room) => format!("{room}, {venue_name}"),
+        None => venue_name.to_string(),
     };
-    let entry = CalendarEntry {
+    CalendarEntry {
         uid: format!("session-{}@eventxchange.celis", session.id),
         starts_at: session.starts_at,
         ends_at: session.ends_at,
@@ -89,7 +102,96 @@ pub fn session_ics(public_url: &str, event: &Event, session: &SessionFacts<'_>) 
         location,
         url,
         sequence: u32::try_from(session.revision).unwrap_or(0),
-        stamped_at: now(),
+        stamped_at,
+        ..CalendarEntry::default()
+    }
+}
+
+/// One of the two people of a meeting.
+pub struct MeetingPerson<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub organisation: &'a str,
+}
+
+/// What a B2B meeting's calendar entry is made of (matchmaking supplies it).
+pub struct MeetingFacts<'a> {
+    pub id: i64,
+    /// Bumped by every change of slot or table, and by the cancellation.
+    pub sequence: i64,
+    pub cancelled: bool,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    /// The last change (DTSTAMP), so that an unchanged meeting gives the same file.
+    pub changed_at: i64,
+    /// "Table 3 (B2B area)"
+    pub table: Option<String>,
+    pub event_slug: &'a str,
+    pub event_title: &'a str,
+    pub venue_name: &'a str,
+    pub people: [MeetingPerson<'a>; 2],
+}
+
+/// A meeting as a calendar entry, as `viewer` (0 or 1 of `people`) sees it, or as organisers
+/// see it (`None`). One UID per meeting, whoever looks.
+pub fn meeting_entry(
+    public_url: &str,
+    sender: &Person,
+    meeting: &MeetingFacts<'_>,
+    viewer: Option<usize>,
+) -> CalendarEntry {
+    let [first, second] = &meeting.people;
+    let (summary, description) = match viewer {
+        Some(me) => {
+            let partner = &meeting.people[1 - me.min(1)];
+            (
+                format!("B2B meeting with {} ({})", partner.name, partner.organisation),
+                format!(
+                    "Your B2B meeting at {} with {} of {}.",
+                    meeting.event_title, partner.name, partner.organisation
+                ),
+            )
+        }
+        None => (
+            format!("B2B meeting: {} & {}", first.name, second.name),
+            format!(
+                "B2B meeting at {}: {} ({}) and {} ({}).",
+                meeting.event_title, first.name, first.organisation, second.name, second.organisation
+            ),
+        ),
     };
-    publish(&event.title, &[entry])
+    let url = format!("{public_url}/events/{}/meetings", meeting.event_slug);
+    CalendarEntry {
+        uid: format!("meeting-{}@eventxchange.celis", meeting.id),
+        starts_at: meeting.starts_at,
+        ends_at: meeting.ends_at,
+        summary,
+        description: format!("{description}\n\nThe meeting: {url}"),
+        location: match &meeting.table {
+            Some(table) => format!("{table}, {}", meeting.venue_name),
+            None => meeting.venue_name.to_string(),
+        },
+        url,
+        sequence: u32::try_from(meeting.sequence).unwrap_or(0),
+        stamped_at: meeting.changed_at,
+        status: if meeting.cancelled { EntryStatus::Cancelled } else { EntryStatus::Confirmed },
+        organizer: Some(sender.clone()),
+        attendees: meeting
+            .people
+            .iter()
+            .map(|p| Person { name: p.name.to_string(), email: p.email.to_string() })
+            .collect(),
+    }
+}
+
+/// The invitation file of a meeting: `METHOD:REQUEST` while it is agreed (also after a move:
+/// same UID, higher SEQUENCE), `METHOD:CANCEL` once it is cancelled.
+pub fn meeting_invitation(
+    public_url: &str,
+    sender: &Person,
+    meeting: &MeetingFacts<'_>,
+    viewer: Option<usize>,
+) -> (Method, String) {
+    let method = if meeting.cancelled { Method::Cancel } else { Method::Request };
+    (method, calendar(method, meeting.event_title, &[meeting_entry(public_url, sender, meeting, viewer)]))
 }

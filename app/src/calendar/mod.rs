@@ -2,10 +2,56 @@
 //! `ics` does not quote parameter values and folds at 76 octets, neither writes a VTIMEZONE,
 //! and `icalendar` would add chrono beside jiff. What the platform needs is small: events with
 //! UTC times (read correctly by every client, no VTIMEZONE needed), RFC 5545 text escaping,
-//! quoted parameters, folding at 75 octets on UTF-8 boundaries, CRLF line ends. Every file the
-//! tests produce is checked by an independent validator.
+//! quoted parameters, folding at 75 octets on UTF-8 boundaries, CRLF line ends, and the
+//! scheduling properties of meeting invitations (RFC 5546: METHOD:REQUEST and CANCEL, ORGANIZER,
+//! ATTENDEE, STATUS). Every file the tests produce is checked by an independent validator.
 
+pub mod feed;
 pub mod files;
+
+/// Someone named in an entry: the organiser (the platform's sender address, so no client sends
+/// "accepted" replies to a person) or an attendee.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+impl Person {
+    /// The platform's sender, as the organiser of invitations.
+    pub fn sender(settings: &crate::platform::Settings) -> Person {
+        Person { name: settings.sender_name.clone(), email: settings.sender_email.clone() }
+    }
+}
+
+/// STATUS of an entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EntryStatus {
+    #[default]
+    Confirmed,
+    Cancelled,
+}
+
+/// What a calendar file asks of the client that opens it (RFC 5546).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// A download or feed: add or update these entries.
+    Publish,
+    /// An invitation, or its update (same UID, higher SEQUENCE).
+    Request,
+    /// The invitation is withdrawn.
+    Cancel,
+}
+
+impl Method {
+    pub fn code(self) -> &'static str {
+        match self {
+            Method::Publish => "PUBLISH",
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
 
 /// One VEVENT. Times are UTC instants (seconds), written with a trailing `Z`.
 #[derive(Clone, Debug, Default)]
@@ -22,16 +68,25 @@ pub struct CalendarEntry {
     pub sequence: u32,
     /// When this version of the entry was made (DTSTAMP).
     pub stamped_at: i64,
+    pub status: EntryStatus,
+    pub organizer: Option<Person>,
+    /// Only in invitations (RFC 5546 leaves them out of PUBLISH).
+    pub attendees: Vec<Person>,
 }
 
 /// A whole calendar file with `METHOD:PUBLISH` (a download or feed, not an invitation).
 pub fn publish(calendar_name: &str, entries: &[CalendarEntry]) -> String {
+    calendar(Method::Publish, calendar_name, entries)
+}
+
+/// A whole calendar file.
+pub fn calendar(method: Method, calendar_name: &str, entries: &[CalendarEntry]) -> String {
     let mut out = String::new();
     line(&mut out, "BEGIN:VCALENDAR");
     line(&mut out, "VERSION:2.0");
     line(&mut out, "PRODID:-//CELIS//EventXchange//EN");
     line(&mut out, "CALSCALE:GREGORIAN");
-    line(&mut out, "METHOD:PUBLISH");
+    line(&mut out, &format!("METHOD:{}", method.code()));
     line(&mut out, &format!("X-WR-CALNAME:{}", escape_text(calendar_name)));
     for entry in entries {
         line(&mut out, "BEGIN:VEVENT");
@@ -40,6 +95,14 @@ pub fn publish(calendar_name: &str, entries: &[CalendarEntry]) -> String {
         line(&mut out, &format!("DTSTART:{}", utc(entry.starts_at)));
         line(&mut out, &format!("DTEND:{}", utc(entry.ends_at)));
         line(&mut out, &format!("SEQUENCE:{}", entry.sequence));
+        let status = if method == Method::Cancel { EntryStatus::Cancelled } else { entry.status };
+        line(
+            &mut out,
+            match status {
+                EntryStatus::Confirmed => "STATUS:CONFIRMED",
+                EntryStatus::Cancelled => "STATUS:CANCELLED",
+            },
+        );
         line(&mut out, &format!("SUMMARY:{}", escape_text(&entry.summary)));
         if !entry.description.is_empty() {
             line(&mut out, &format!("DESCRIPTION:{}", escape_text(&entry.description)));
@@ -51,10 +114,32 @@ pub fn publish(calendar_name: &str, entries: &[CalendarEntry]) -> String {
             // URI values are not TEXT: no backslash escaping.
             line(&mut out, &format!("URL:{}", entry.url));
         }
+        if let Some(organizer) = &entry.organizer {
+            line(&mut out, &format!("ORGANIZER;CN={}:{}", param_value(&organizer.name), mailto(&organizer.email)));
+        }
+        if method != Method::Publish {
+            for attendee in &entry.attendees {
+                // The meeting is agreed already: nobody is asked to reply.
+                line(
+                    &mut out,
+                    &format!(
+                        "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:{}",
+                        param_value(&attendee.name),
+                        mailto(&attendee.email)
+                    ),
+                );
+            }
+        }
         line(&mut out, "END:VEVENT");
     }
     line(&mut out, "END:VCALENDAR");
     out
+}
+
+/// `mailto:` and the address, without anything that would break the content line.
+fn mailto(email: &str) -> String {
+    let clean: String = email.chars().filter(|c| !c.is_control() && !matches!(c, ';' | ',' | '"' | ' ')).collect();
+    format!("mailto:{clean}")
 }
 
 /// `20270316T080000Z`
@@ -124,7 +209,55 @@ mod tests {
             url: "https://example.org/events/heidelberg-2027/sessions/7".into(),
             sequence: 0,
             stamped_at: 1_800_000_000,
+            ..CalendarEntry::default()
         }
+    }
+
+    fn invitation() -> CalendarEntry {
+        CalendarEntry {
+            organizer: Some(Person { name: "EventXchange".into(), email: "no-reply@eventxchange.test".into() }),
+            attendees: vec![
+                Person { name: "Müller, Alice".into(), email: "alice@example.org".into() },
+                Person { name: "Kadri Kask".into(), email: "kadri@example.org".into() },
+            ],
+            sequence: 2,
+            ..entry()
+        }
+    }
+
+    #[test]
+    fn an_invitation_names_the_platform_as_organizer_and_both_people_as_attendees() {
+        let ics = calendar(Method::Request, "Heidelberg", &[invitation()]);
+        assert!(ics.contains("\r\nMETHOD:REQUEST\r\n"));
+        assert!(ics.contains("ORGANIZER;CN=EventXchange:mailto:no-reply@eventxchange.test\r\n"));
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains(
+            "ATTENDEE;CN=\"Müller, Alice\";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:alice@example.org\r\n"
+        ));
+        assert!(unfolded.contains("ATTENDEE;CN=Kadri Kask;"));
+        assert!(ics.contains("SEQUENCE:2\r\n") && ics.contains("STATUS:CONFIRMED\r\n"));
+    }
+
+    #[test]
+    fn a_cancellation_is_cancelled_whatever_the_entry_says() {
+        let ics = calendar(Method::Cancel, "Heidelberg", &[invitation()]);
+        assert!(ics.contains("METHOD:CANCEL\r\n") && ics.contains("STATUS:CANCELLED\r\n"));
+        assert!(!ics.contains("STATUS:CONFIRMED"));
+    }
+
+    #[test]
+    fn a_published_file_names_no_attendees() {
+        let ics = publish("Feed", &[CalendarEntry { status: EntryStatus::Cancelled, ..invitation() }]);
+        assert!(ics.contains("METHOD:PUBLISH\r\n") && ics.contains("STATUS:CANCELLED\r\n"));
+        assert!(ics.contains("ORGANIZER;") && !ics.contains("ATTENDEE"));
+    }
+
+    #[test]
+    fn addresses_cannot_break_the_line() {
+        let mut odd = invitation();
+        odd.attendees[0].email = "eve@example.org;ROLE=CHAIR".into();
+        let ics = calendar(Method::Request, "x", &[odd]);
+        assert!(ics.replace("\r\n ", "").contains(":mailto:eve@example.orgROLE=CHAIR\r\n"));
     }
 
     #[test]

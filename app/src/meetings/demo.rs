@@ -119,7 +119,9 @@ async fn meetings(db: &Db, event: &crate::events::Event) -> Result<(), AppError>
     if demo.len() < 24 || slots.len() < 8 {
         return Ok(());
     }
-    let desk = Desk { db, event, session: &session, public_url: "", now: now(), notify: false };
+    // Not announced, so nobody is the sender.
+    let sender = crate::calendar::Person::default();
+    let desk = Desk { db, event, session: &session, public_url: "", sender, now: now(), notify: false };
     let mut ids = Vec::new();
     for pair in 0..12 {
         let (a, b) = (&demo[pair * 2], &demo[pair * 2 + 1]);

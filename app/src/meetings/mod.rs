@@ -287,6 +287,7 @@ mod server {
             event,
             session,
             public_url: &state.settings.public_url,
+            sender: crate::calendar::Person::sender(&state.settings),
             now: crate::platform::now(),
             notify: true,
         }

@@ -283,6 +283,9 @@ fn MeetingItem(
             </p>
             <p class="meeting-when">{meeting.when.clone()}{meeting.table.clone().map(|t| format!(" · {t}"))}</p>
             <p class="meeting-state">{state}</p>
+            {(status == MeetingStatus::Accepted).then(|| view! {
+                <p><a href=format!("/meetings/{id}/invite.ics") rel="external">"Add to my calendar"</a></p>
+            })}
             {(!meeting.message.is_empty()).then(|| view! { <p class="hint">{format!("Message: {}", meeting.message)}</p> })}
             {(!meeting.reason.is_empty()).then(|| view! { <p class="hint">{format!("Reason: {}", meeting.reason)}</p> })}
             <FormAlert error />
@@ -368,6 +371,7 @@ pub fn MeetingsPage() -> impl IntoView {
                 <p class="hint">
                     {format!("Requests can be made and answered until {}. At most {} meetings per person.", view.deadline, view.max_meetings)}
                     " " <A href=format!("/events/{}/participants", view.slug)>"Browse the participants"</A>
+                    " · " <a href=format!("/events/{}/meetings/calendar.ics", view.slug) rel="external">"Download my sessions and meetings (.ics)"</a>
                 </p>
                 {(!view.listed).then(|| view! {
                     <p class="alert">"You are not listed in the participant directory, so others cannot ask you for meetings. Change that on your account page."</p>

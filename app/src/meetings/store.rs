@@ -420,6 +420,8 @@ pub struct Desk<'a> {
     pub event: &'a Event,
     pub session: &'a SessionRow,
     pub public_url: &'a str,
+    /// The platform's sender: the organiser of meeting invitations.
+    pub sender: crate::calendar::Person,
     pub now: i64,
     /// Mail the people concerned (the demo seed's own meetings are not announced).
     pub notify: bool,
@@ -638,17 +640,17 @@ impl Desk<'_> {
         let table = self.seat(&mut tx, meeting.id, MeetingStatus::Requested, slot, seating).await?;
         log(&mut tx, meeting.id, self.now, me.user_id, "accepted", &format!("table {}", table.id)).await?;
         let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
-        for (to, partner) in [(other, me), (me, other)] {
-            let mail = self.mail(
-                to,
+        let texts = [me, other].map(|to| {
+            let partner = if to.ticket_id == me.ticket_id { other } else { me };
+            (
                 format!("Meeting with {} at {}: table {}", partner.attendee_name, self.event.title, table.number),
                 format!(
                     "your meeting with {} ({}) is agreed: {when}, table {}, {}.",
                     partner.attendee_name, partner.organisation, table.number, self.event.venue_name
                 ),
-            );
-            self.enqueue(&mut tx, &mail).await?;
-        }
+            )
+        });
+        self.mail_invitations(&mut tx, meeting.id, [me, other], texts).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -689,17 +691,17 @@ impl Desk<'_> {
         )
         .await?;
         let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
-        for (to, partner) in [(first, second), (second, first)] {
-            let mail = self.mail(
-                to,
+        let texts = [first, second].map(|to| {
+            let partner = if to.ticket_id == first.ticket_id { second } else { first };
+            (
                 format!("Meeting with {} at {}: table {}", partner.attendee_name, self.event.title, table.number),
                 format!(
                     "the organisers of {} booked a meeting for you with {} ({}): {when}, table {}, {}.",
                     self.event.title, partner.attendee_name, partner.organisation, table.number, self.event.venue_name
                 ),
-            );
-            self.enqueue(&mut tx, &mail).await?;
-        }
+            )
+        });
+        self.mail_invitations(&mut tx, id, [first, second], texts).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -719,18 +721,63 @@ impl Desk<'_> {
         let table = self.seat(&mut tx, meeting.id, MeetingStatus::Accepted, slot, seating).await?;
         log(&mut tx, meeting.id, self.now, organiser, "moved", &format!("slot {} table {}", slot.id, table.id)).await?;
         let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
-        for (to, partner) in [(requester, recipient), (recipient, requester)] {
-            let mail = self.mail(
-                to,
+        let texts = [requester, recipient].map(|to| {
+            let partner = if to.ticket_id == requester.ticket_id { recipient } else { requester };
+            (
                 format!("Your meeting with {} moved: {when}, table {}", partner.attendee_name, table.number),
                 format!(
                     "the organisers of {} moved your meeting with {} ({}) to {when}, table {}, {}.",
                     self.event.title, partner.attendee_name, partner.organisation, table.number, self.event.venue_name
                 ),
-            );
-            self.enqueue(&mut tx, &mail).await?;
-        }
+            )
+        });
+        self.mail_invitations(&mut tx, meeting.id, [requester, recipient], texts).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Mails both people (in `people` order: `texts[i]` is `people[i]`'s subject and text) with
+    /// the meeting's invitation attached as it stands in this transaction: a REQUEST while it is
+    /// agreed (its SEQUENCE raised by every move), a CANCEL once cancelled.
+    async fn mail_invitations(
+        &self,
+        tx: &mut Tx,
+        meeting_id: i64,
+        people: [&ParticipantRow; 2],
+        texts: [(String, String); 2],
+    ) -> Result<(), AppError> {
+        if !self.notify {
+            return Ok(());
+        }
+        let facts = meeting_facts_in(tx, meeting_id).await?;
+        let meeting = crate::calendar::files::MeetingFacts {
+            id: meeting_id,
+            sequence: facts.sequence,
+            cancelled: facts.status == MeetingStatus::Cancelled,
+            starts_at: facts.starts_at,
+            ends_at: facts.ends_at,
+            changed_at: facts.updated_at,
+            table: facts.table_number.map(|n| table_label(n, &facts.table_location)),
+            event_slug: &self.event.slug,
+            event_title: &self.event.title,
+            venue_name: &self.event.venue_name,
+            people: people.map(|p| crate::calendar::files::MeetingPerson {
+                name: &p.attendee_name,
+                email: &p.email,
+                organisation: &p.organisation,
+            }),
+        };
+        for (viewer, (person, (subject, body))) in people.into_iter().zip(texts).enumerate() {
+            let (method, file) =
+                crate::calendar::files::meeting_invitation(self.public_url, &self.sender, &meeting, Some(viewer));
+            let mut mail = self.mail(person, subject, body);
+            mail.attachment = Some(mail::MailAttachment {
+                filename: "meeting.ics".into(),
+                content_type: format!("text/calendar; charset=utf-8; method={}", method.code()),
+                body: file,
+            });
+            mail::enqueue_in(tx, &mail).await?;
+        }
         Ok(())
     }
 
@@ -970,12 +1017,21 @@ impl Desk<'_> {
         }
         log(&mut tx, meeting.id, self.now, me.user_id, "cancelled", &reason).await?;
         let why = if reason.is_empty() { String::new() } else { format!(" Their reason: {reason}") };
-        let mail = self.mail(
-            &other,
+        let told = (
             format!("{} cancelled your meeting at {}", me.attendee_name, self.event.title),
             format!("{} cancelled the meeting.{why}", me.attendee_name),
         );
-        self.enqueue(&mut tx, &mail).await?;
+        if meeting.status == MeetingStatus::Accepted {
+            // Both calendars hold the invitation: both get its cancellation.
+            let mine = (
+                format!("You cancelled your meeting with {} at {}", other.attendee_name, self.event.title),
+                format!("your meeting with {} is cancelled.", other.attendee_name),
+            );
+            self.mail_invitations(&mut tx, meeting.id, [&other, me], [told, mine]).await?;
+        } else {
+            let mail = self.mail(&other, told.0, told.1);
+            self.enqueue(&mut tx, &mail).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -1263,6 +1319,39 @@ impl Desk<'_> {
         }
         Ok(cards)
     }
+}
+
+/// "Table 3 (B2B area)"
+pub fn table_label(number: i64, location: &str) -> String {
+    if location.is_empty() {
+        format!("Table {number}")
+    } else {
+        format!("Table {number} ({location})")
+    }
+}
+
+#[derive(FromRow)]
+struct InvitationRow {
+    sequence: i64,
+    updated_at: i64,
+    status: MeetingStatus,
+    starts_at: i64,
+    ends_at: i64,
+    table_number: Option<i64>,
+    table_location: String,
+}
+
+/// The meeting's time, place, state and calendar sequence as this transaction sees them.
+async fn meeting_facts_in(tx: &mut Tx, meeting_id: i64) -> Result<InvitationRow, AppError> {
+    Ok(tx_run!(tx, |conn| sqlx::query_as(
+        "select m.sequence, m.updated_at, m.status, s.starts_at, s.ends_at, t.number as table_number,
+                coalesce(t.location, '') as table_location
+           from meetings m join b2b_slots s on s.id = m.slot_id left join b2b_tables t on t.id = m.table_id
+          where m.id = $1"
+    )
+    .bind(meeting_id)
+    .fetch_one(&mut *conn)
+    .await)?)
 }
 
 /// Frees the slot of an accepted meeting for both people, and their count of meetings.

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
+pub use lettre::message::Mailbox;
+use lettre::message::{header::ContentType, Attachment, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::FromRow;
 
@@ -149,6 +150,24 @@ fn compose(from: &Mailbox, mail: &DueMail) -> Result<Message, String> {
     let to: Mailbox = mail.recipient.parse().map_err(|e| format!("recipient: {e}"))?;
     let builder = Message::builder().from(from.clone()).to(to).subject(mail.subject.clone());
     let message = match (&mail.attachment_name, &mail.attachment_type, &mail.attachment_body) {
+        // A calendar invitation (`method=REQUEST` or `CANCEL`) is also an alternative of the text,
+        // which is where Outlook, Gmail and Apple Mail look for the buttons and the update; the
+        // same file is attached for clients that only offer attachments.
+        (Some(name), Some(kind), Some(body))
+            if kind.starts_with("text/calendar")
+                && (kind.contains("method=REQUEST") || kind.contains("method=CANCEL")) =>
+        {
+            let kind = ContentType::parse(kind).map_err(|e| format!("attachment type: {e}"))?;
+            builder.multipart(
+                MultiPart::mixed()
+                    .multipart(
+                        MultiPart::alternative()
+                            .singlepart(SinglePart::plain(mail.body_text.clone()))
+                            .singlepart(SinglePart::builder().header(kind.clone()).body(body.clone())),
+                    )
+                    .singlepart(Attachment::new(name.clone()).body(body.clone(), kind)),
+            )
+        }
         (Some(name), Some(kind), Some(body)) => {
             let kind = ContentType::parse(kind).map_err(|e| format!("attachment type: {e}"))?;
             builder.multipart(

@@ -20,6 +20,10 @@ pub struct Settings {
     pub public_url: String,
     /// Mark cookies `Secure` (on when the public URL is https).
     pub secure_cookies: bool,
+    /// The platform's sender (MAIL_FROM), name and address: the organiser of every calendar
+    /// invitation, so that no client sends replies to a person.
+    pub sender_name: String,
+    pub sender_email: String,
 }
 
 /// Seconds since the Unix epoch: how every instant is stored, on both backends.

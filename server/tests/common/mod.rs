@@ -2,6 +2,7 @@
 //! chosen backend, and drives it over HTTP like a browser would (cookies included).
 #![allow(dead_code)]
 
+pub mod b2b;
 pub mod smtp;
 pub mod stripe;
 

@@ -296,6 +296,15 @@ impl ReceivedMail {
             .map(|leaf| leaf.decoded_text())
     }
 
+    /// The first part of this MIME type that is not an attachment (e.g. a calendar invitation
+    /// beside the text): its full `Content-Type` header and its decoded content.
+    pub fn inline_part(&self, mime_type: &str) -> Option<(String, String)> {
+        self.leaves()
+            .into_iter()
+            .find(|leaf| leaf.mime_type() == mime_type && !leaf.is_attachment())
+            .map(|leaf| (leaf.header("Content-Type").unwrap_or_default().to_string(), leaf.decoded_text()))
+    }
+
     /// The file names of all parts that carry one, for assertions and failure messages.
     pub fn attachment_names(&self) -> Vec<String> {
         self.leaves().iter().filter_map(Leaf::filename).collect()
