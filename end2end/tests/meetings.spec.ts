@@ -1,29 +1,8 @@
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO_PASSWORD, signedIn } from "./fixtures";
+import { DEMO_PASSWORD, registerMember, signedIn } from "./fixtures";
 
-/** Registers the signed-in person for the Heidelberg member ticket, listed in the directory. */
-async function register(page: Page, cluster: string, organisation: string, offers: string, seeks: string, hydrates = true) {
-  await page.goto("/events/heidelberg-2027/register");
-  if (hydrates) {
-    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  }
-  // Registered by an earlier journey of this file already (they share one server).
-  if (await page.getByText("You already have a ticket for this event.").isVisible()) return;
-  await page.getByLabel(/Member ticket/).check();
-  await page.getByLabel("Organisation", { exact: true }).fill(organisation);
-  await page.getByLabel("Kind of organisation").selectOption("sme");
-  await page.getByLabel("Your cluster").selectOption(cluster);
-  await page.getByLabel("Country").fill(cluster === "tartu" ? "EE" : "DE");
-  await page.getByLabel("Your role").fill("Business development");
-  await page.getByLabel("Clinically useful biomarkers").check();
-  await page.getByLabel("What you offer (for B2B matchmaking)").fill(offers);
-  await page.getByLabel("What you are looking for").fill(seeks);
-  await page.getByLabel(/List me in the event's participant directory/).check();
-  await page.getByLabel(/I accept the terms/).check();
-  await page.getByRole("button", { name: "Review my registration" }).click();
-  await page.getByRole("button", { name: "Confirm registration" }).click();
-  await expect(page).toHaveURL(/\/tickets\/\d+$/);
-}
+const register = (page: Page, cluster: string, organisation: string, offers: string, seeks: string, hydrates = true) =>
+  registerMember(page, "heidelberg-2027", cluster, organisation, offers, seeks, hydrates);
 
 test("one attendee asks another for a meeting, the other accepts, and both see table and time", async ({ browser }) => {
   const ana = await signedIn(browser, "attendee@eventxchange.test");
