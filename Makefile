@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones behind them.
 #   make run    install what is missing, build, and serve the demo series on http://127.0.0.1:3000
 #   make test   the whole suite: unit, integration on SQLite and PostgreSQL, end-to-end in Chromium
-.PHONY: run test build setup lint fmt clean bench-agenda bench-registration bench-checkin bench-meetings
+.PHONY: run test build setup lint fmt clean bench-agenda bench-registration bench-checkin bench-meetings bench-feed
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
@@ -38,6 +38,9 @@ bench-checkin:
 
 bench-meetings:
 	cargo run --release -p server --example bench_meetings
+
+bench-feed:
+	cargo run --release -p server --example bench_feed
 
 clean:
 	cargo clean
