@@ -15,6 +15,7 @@ pub mod checkin;
 pub mod components;
 pub mod error;
 pub mod events;
+pub mod grants;
 pub mod meetings;
 // Server functions take one argument per field of their form (plain form posts need that).
 #[allow(clippy::too_many_arguments)]

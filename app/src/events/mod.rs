@@ -9,6 +9,22 @@ pub mod store;
 pub mod when;
 
 pub use pages::{EventPage, SeriesPage};
+
+/// "Germany" for "DE": the partnership's countries and their neighbours by name, any other
+/// code as it is.
+pub fn country_name(code: &str) -> &str {
+    match code {
+        "DE" => "Germany",
+        "BE" => "Belgium",
+        "DK" => "Denmark",
+        "EE" => "Estonia",
+        "NL" => "the Netherlands",
+        "FR" => "France",
+        "SE" => "Sweden",
+        "FI" => "Finland",
+        other => other,
+    }
+}
 #[cfg(feature = "ssr")]
 pub use store::Event;
 

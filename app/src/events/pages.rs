@@ -43,7 +43,7 @@ fn EventCardView(event: EventCard) -> impl IntoView {
             <p class="when-where">
                 <span class="dates">{event.dates}</span>
                 " · "
-                <span class="city">{format!("{}, {}", event.city, country_name(&event.country))}</span>
+                <span class="city">{format!("{}, {}", event.city, super::country_name(&event.country))}</span>
             </p>
             <p>{event.summary}</p>
             <p class="organiser">"Organised by " {event.cluster_name}</p>
@@ -117,16 +117,6 @@ pub fn EventPage() -> impl IntoView {
             </article>
         }
     })
-}
-
-pub fn country_name(code: &str) -> &str {
-    match code {
-        "DE" => "Germany",
-        "BE" => "Belgium",
-        "DK" => "Denmark",
-        "EE" => "Estonia",
-        other => other,
-    }
 }
 
 fn language_name(code: &str) -> &str {

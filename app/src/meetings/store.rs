@@ -515,19 +515,14 @@ impl Desk<'_> {
         }
         let slot = self.slot(slot_id).await?;
         self.both_free(&slot, me, &them).await?;
-        let (pending, between): (i64, i64) = db_run!(self.db, |pool| sqlx::query_as(
-            "select (select count(*) from meetings where requester_ticket_id = $1 and status = $3),
-                    (select count(*) from meetings
-                      where status in ($3, $4)
-                        and ((requester_ticket_id = $1 and recipient_ticket_id = $2)
-                          or (requester_ticket_id = $2 and recipient_ticket_id = $1)))"
+        let pending: i64 = db_run!(self.db, |pool| sqlx::query_scalar(
+            "select count(*) from meetings where requester_ticket_id = $1 and status = $2"
         )
         .bind(me.ticket_id)
-        .bind(them.ticket_id)
         .bind(MeetingStatus::Requested)
-        .bind(MeetingStatus::Accepted)
         .fetch_one(pool)
         .await)?;
+        let between = planned_between(self.db, me.ticket_id, them.ticket_id).await?;
         if between > 0 {
             return Err(AppError::invalid(
                 "participant",
@@ -1159,18 +1154,7 @@ impl Desk<'_> {
         let first = self.ticket_holder("first", first).await?;
         let second = self.ticket_holder("second", second).await?;
         let slot = self.slot(slot_id).await?;
-        let planned: i64 = db_run!(self.db, |pool| sqlx::query_scalar(
-            "select count(*) from meetings
-              where status in ($3, $4)
-                and ((requester_ticket_id = $1 and recipient_ticket_id = $2)
-                  or (requester_ticket_id = $2 and recipient_ticket_id = $1))"
-        )
-        .bind(first.ticket_id)
-        .bind(second.ticket_id)
-        .bind(MeetingStatus::Requested)
-        .bind(MeetingStatus::Accepted)
-        .fetch_one(pool)
-        .await)?;
+        let planned = planned_between(self.db, first.ticket_id, second.ticket_id).await?;
         if planned > 0 {
             return Err(AppError::invalid(
                 "second",
@@ -1319,6 +1303,22 @@ impl Desk<'_> {
         }
         Ok(cards)
     }
+}
+
+/// How many requests or agreed meetings the two people have with each other (either way round).
+async fn planned_between(db: &Db, a: i64, b: i64) -> Result<i64, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_scalar(
+        "select count(*) from meetings
+          where status in ($3, $4)
+            and ((requester_ticket_id = $1 and recipient_ticket_id = $2)
+              or (requester_ticket_id = $2 and recipient_ticket_id = $1))"
+    )
+    .bind(a)
+    .bind(b)
+    .bind(MeetingStatus::Requested)
+    .bind(MeetingStatus::Accepted)
+    .fetch_one(pool)
+    .await)?)
 }
 
 /// "Table 3 (B2B area)"
