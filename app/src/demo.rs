@@ -68,6 +68,7 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
     crate::tickets::demo::seed(db).await?;
     crate::checkin::demo::seed(db).await?;
     crate::meetings::demo::seed(db).await?;
+    crate::grants::demo::seed(db).await?;
     tracing::info!("demo series loaded");
     Ok(())
 }

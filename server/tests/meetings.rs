@@ -6,7 +6,9 @@
 mod common;
 
 use app::platform::now;
-use common::b2b::{answer, as_participant, demo_participant, event_id, field, request, scalar, slot_ids, HEIDELBERG};
+use common::b2b::{
+    answer, as_participant, check_in, demo_participant, event_id, field, request, scalar, slot_ids, HEIDELBERG,
+};
 use common::{Backend, Browser, Reply, ServerProcess, TestApp};
 use serde_json::Value;
 
@@ -326,24 +328,6 @@ async fn storm(app: &TestApp, servers: &[String]) {
 
 async fn code_of(app: &TestApp, ticket: i64) -> String {
     app::badges::store::current_code(app.db(), &app.server.state.badge_keys, ticket).await.unwrap().unwrap()
-}
-
-async fn check_in(app: &TestApp, ticket: i64) {
-    let event = event_id(app).await;
-    app::db_run!(app.db(), |pool| sqlx::query(
-        "insert into checkins (list_id, ticket_id, direction, single_entry, device, idempotency_key, scanned_at,
-                               recorded_at, offline)
-         select id, $1, 'entry', true, 'test door', $2, $3, $3, false from checkin_lists
-          where event_id = $4 and name = 'Main entrance'"
-    )
-    .bind(ticket)
-    .bind(format!("held-{ticket}"))
-    .bind(now())
-    .bind(event)
-    .execute(pool)
-    .await
-    .map(|d| d.rows_affected())
-    .unwrap());
 }
 
 async fn a_meeting_is_proven_held_by_the_partners_badge(backend: Backend) {

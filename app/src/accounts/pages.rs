@@ -243,6 +243,7 @@ pub fn AccountPage() -> impl IntoView {
                 <crate::agenda::MyAgenda />
                 <crate::meetings::AccountDirectory />
                 <super::AccountCalendarFeed />
+                <p><A href="/grants">"ClusterXchange exchange grants: are you eligible?"</A></p>
                 <p><A href="/">"Browse the EventXchange events"</A></p>
             </section>
             }

@@ -77,8 +77,21 @@ pub struct Verdict {
     pub missing: Option<String>,
 }
 
-/// Whether an organisation of `country` may apply, and why (every rule with pass or fail).
-pub fn eligibility(programme: &Programme, country: &str, meetings: &[CountedMeeting]) -> Verdict {
+/// Whether a member organisation based in `country` (None: the person is in no cluster of the
+/// partnership) may apply, and why (every rule with pass or fail).
+pub fn eligibility(programme: &Programme, country: Option<&str>, meetings: &[CountedMeeting]) -> Verdict {
+    let Some(country) = country else {
+        return Verdict {
+            eligible: false,
+            checks: vec![Check {
+                rule: "Your organisation is a member of a cluster of the partnership".into(),
+                passed: false,
+                detail: "your account belongs to no cluster".into(),
+            }],
+            counted: Vec::new(),
+            missing: Some("Membership of one of the partnership's clusters.".into()),
+        };
+    };
     let home = country_name(country);
     let eligible_country = programme.eligible_countries.iter().any(|c| c == country);
     let mut checks = vec![Check {
@@ -228,7 +241,7 @@ mod tests {
     #[test]
     fn a_verified_meeting_with_another_countrys_cluster_makes_a_member_eligible() {
         let programme = Programme::default();
-        let verdict = eligibility(&programme, "DE", &[meeting(1, Some("EE"), true, true)]);
+        let verdict = eligibility(&programme, Some("DE"), &[meeting(1, Some("EE"), true, true)]);
         assert!(verdict.eligible);
         assert_eq!(verdict.counted, vec![1]);
         assert!(verdict.checks.iter().all(|c| c.passed));
@@ -240,7 +253,7 @@ mod tests {
         let programme = Programme::default();
         let verdict = eligibility(
             &programme,
-            "DE",
+            Some("DE"),
             &[meeting(1, Some("EE"), true, false), meeting(2, Some("DE"), true, true), meeting(3, None, true, true)],
         );
         assert!(!verdict.eligible);
@@ -252,15 +265,17 @@ mod tests {
         assert!(rule.detail.contains("1 with partners in Germany, which do not count"), "{}", rule.detail);
         // When agreed meetings are enough, the unverified one counts.
         let relaxed = Programme { require_verified: false, ..Programme::default() };
-        assert!(eligibility(&relaxed, "DE", &[meeting(1, Some("EE"), true, false)]).eligible);
+        assert!(eligibility(&relaxed, Some("DE"), &[meeting(1, Some("EE"), true, false)]).eligible);
     }
 
     #[test]
     fn a_member_outside_the_programme_is_told_so() {
-        let verdict = eligibility(&Programme::default(), "FR", &[meeting(1, Some("EE"), true, true)]);
+        let verdict = eligibility(&Programme::default(), Some("FR"), &[meeting(1, Some("EE"), true, true)]);
         assert!(!verdict.eligible);
         assert!(!verdict.checks[0].passed);
         assert_eq!(verdict.missing.as_deref(), Some("Organisations in France cannot take part in this programme."));
+        let outsider = eligibility(&Programme::default(), None, &[meeting(1, Some("EE"), true, true)]);
+        assert!(!outsider.eligible && !outsider.checks[0].passed);
     }
 
     #[test]

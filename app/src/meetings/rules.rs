@@ -154,6 +154,17 @@ pub fn may_confirm_held(slot: (i64, i64), now: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Whether a meeting counts as verified held (what grant eligibility counts): confirmed at the
+/// table with the partner's badge, not ruled out by the organisers, no undecided no-show report
+/// against it, and both people checked in at the event.
+pub fn verified_held(confirmed: bool, no_show_reported: bool, decision: Option<&str>, both_arrived: bool) -> bool {
+    let stands = match decision {
+        Some(decision) => decision == "held",
+        None => !no_show_reported,
+    };
+    confirmed && stands && both_arrived
+}
+
 /// "14:00–14:20 CET" for a slot.
 pub fn slot_times(slot: (i64, i64), tz: &TimeZone) -> String {
     let start = time_of_day(slot.0, tz);
@@ -377,5 +388,15 @@ mod tests {
         let near = suggest(&me, &neighbour).unwrap();
         assert!(best.score > near.score, "other cluster and country first");
         assert_eq!(suggest(&me, &stranger), None, "nothing in common: not suggested");
+    }
+
+    #[test]
+    fn verified_held_needs_the_confirmation_both_arrivals_and_no_open_dispute() {
+        assert!(verified_held(true, false, None, true));
+        assert!(!verified_held(true, false, None, false), "someone never arrived");
+        assert!(!verified_held(false, false, None, true), "not confirmed at the table");
+        assert!(!verified_held(true, true, None, true), "a no-show report waits for the organisers");
+        assert!(verified_held(true, true, Some("held"), true), "decided: held");
+        assert!(!verified_held(true, true, Some("not held"), true), "decided: not held");
     }
 }

@@ -1466,7 +1466,12 @@ impl MeetingRow {
             i_requested: self.requester_ticket_id == me,
             awaiting_me: self.status == MeetingStatus::Requested && self.awaiting_ticket_id == Some(me),
             held_confirmed: self.held(),
-            verified_held: self.held() && !self.disputed() && both_checked_in,
+            verified_held: rules::verified_held(
+                self.held_confirmed_at.is_some(),
+                self.no_show_reported_at.is_some(),
+                self.dispute_decision.as_deref(),
+                both_checked_in,
+            ),
             disputed: self.disputed(),
             no_show_reported: self.no_show_reported_at.is_some(),
             may_confirm_held: self.status == MeetingStatus::Accepted

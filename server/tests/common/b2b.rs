@@ -1,6 +1,8 @@
 //! What the B2B matchmaking and calendar tests share: the demo's Heidelberg participants, its
 //! slots, and the request and answer steps as a browser makes them.
 
+use app::platform::now;
+
 use super::{Browser, Reply, TestApp};
 
 pub const HEIDELBERG: &str = "heidelberg-2027";
@@ -61,4 +63,23 @@ pub async fn answer(browser: &Browser, meeting: i64, answer: &str) -> Reply {
 pub fn field(reply: &Reply) -> String {
     assert_eq!(reply.error_kind().as_deref(), Some("Invalid"), "{reply:?}");
     reply.error_field().unwrap_or_default()
+}
+
+/// An entry at the Heidelberg main entrance for the ticket, as a door scan records it.
+pub async fn check_in(app: &TestApp, ticket: i64) {
+    let event = event_id(app).await;
+    app::db_run!(app.db(), |pool| sqlx::query(
+        "insert into checkins (list_id, ticket_id, direction, single_entry, device, idempotency_key, scanned_at,
+                               recorded_at, offline)
+         select id, $1, 'entry', true, 'test door', $2, $3, $3, false from checkin_lists
+          where event_id = $4 and name = 'Main entrance'"
+    )
+    .bind(ticket)
+    .bind(format!("held-{ticket}"))
+    .bind(now())
+    .bind(event)
+    .execute(pool)
+    .await
+    .map(|d| d.rows_affected())
+    .unwrap());
 }
