@@ -4,9 +4,10 @@
 use sqlx::FromRow;
 
 use super::rules::{CountedMeeting, Programme};
-use crate::db_run;
 use crate::error::AppError;
+use crate::platform::db::Tx;
 use crate::platform::Db;
+use crate::{db_run, tx_run};
 
 #[derive(Clone, Debug, FromRow)]
 struct ProgrammeRow {
@@ -188,12 +189,295 @@ pub async fn member_meetings(db: &Db, user_id: i64) -> Result<Vec<MemberMeeting>
         .collect())
 }
 
-/// The country of the person's cluster, if they belong to one.
-pub async fn member_country(db: &Db, user_id: i64) -> Result<Option<String>, AppError> {
-    Ok(db_run!(db, |pool| sqlx::query_scalar(
-        "select c.country from users u join clusters c on c.id = u.cluster_id where u.id = $1"
+/// The person's cluster and its country, if they belong to one.
+pub async fn member_cluster(db: &Db, user_id: i64) -> Result<Option<(i64, String)>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(
+        "select c.id, c.country from users u join clusters c on c.id = u.cluster_id where u.id = $1"
     )
     .bind(user_id)
     .fetch_optional(pool)
     .await)?)
+}
+
+/// Funded once per programme.
+const FUNDED_ONCE: crate::platform::db::Constraint = crate::platform::db::Constraint {
+    postgres: "grant_applications_funded_once",
+    sqlite: "grant_applications.programme_id, grant_applications.organisation_key",
+};
+
+/// An application as submitted, its amount already computed by the rules.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    pub organisation: String,
+    pub cluster_id: i64,
+    pub country: String,
+    pub visitor_city: String,
+    pub host_organisation: String,
+    pub host_city: String,
+    pub host_country: String,
+    pub distance_km: i64,
+    pub first_day: String,
+    pub last_day: String,
+    pub working_days: i64,
+    pub goals: String,
+    pub agenda: String,
+    pub amount: i64,
+    pub amount_lines: String,
+    pub verdict: String,
+}
+
+/// Who the member is as an applicant: the organisation on their newest confirmed ticket.
+pub async fn applicant_organisation(db: &Db, user_id: i64) -> Result<Option<String>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_scalar(
+        "select organisation from tickets where user_id = $1 and status = 'confirmed' and organisation <> ''
+          order by confirmed_at desc, id desc limit 1"
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// Records a submitted application, with its first audit line. Refused while the same
+/// organisation has an application under way or funded in this programme.
+pub async fn submit(db: &Db, programme_id: i64, user_id: i64, s: &Submission, now: i64) -> Result<i64, AppError> {
+    let key = s.organisation.trim().to_lowercase();
+    let under_way: i64 = db_run!(db, |pool| sqlx::query_scalar(
+        "select count(*) from grant_applications
+          where programme_id = $1 and organisation_key = $2 and status not in ('rejected', 'withdrawn')"
+    )
+    .bind(programme_id)
+    .bind(&key)
+    .fetch_one(pool)
+    .await)?;
+    if under_way > 0 {
+        return Err(AppError::invalid(
+            "host_organisation",
+            format!("{} has an application in this programme already; an organisation is funded once.", s.organisation),
+        ));
+    }
+    let mut tx = db.begin_write().await?;
+    let id: i64 = tx_run!(&mut tx, |conn| {
+        sqlx::query_scalar(
+        "insert into grant_applications (programme_id, applicant_user_id, organisation, organisation_key, cluster_id,
+                                         country, visitor_city, host_organisation, host_city, host_country,
+                                         distance_km, first_day, last_day, working_days, goals, agenda, amount,
+                                         amount_lines, verdict, status, reason, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                 'submitted', '', $20, $20) returning id"
+    )
+    .bind(programme_id)
+    .bind(user_id)
+    .bind(s.organisation.trim())
+    .bind(&key)
+    .bind(s.cluster_id)
+    .bind(&s.country)
+    .bind(&s.visitor_city)
+    .bind(&s.host_organisation)
+    .bind(&s.host_city)
+    .bind(&s.host_country)
+    .bind(s.distance_km)
+    .bind(&s.first_day)
+    .bind(&s.last_day)
+    .bind(s.working_days)
+    .bind(&s.goals)
+    .bind(&s.agenda)
+    .bind(s.amount)
+    .bind(&s.amount_lines)
+    .bind(&s.verdict)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    })?;
+    audit(&mut tx, id, now, user_id, ("draft", "submitted"), (0, s.amount), "").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Appends one line to the audit log, inside the step's transaction. The code only ever
+/// inserts into it.
+async fn audit(
+    tx: &mut Tx,
+    application: i64,
+    at: i64,
+    actor: i64,
+    (from, to): (&str, &str),
+    (before, after): (i64, i64),
+    reason: &str,
+) -> Result<(), AppError> {
+    tx_run!(tx, |conn| sqlx::query(
+        "insert into grant_audit (application_id, at, actor_user_id, from_status, to_status, amount_before,
+                                  amount_after, reason) values ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )
+    .bind(application)
+    .bind(at)
+    .bind(actor)
+    .bind(from)
+    .bind(to)
+    .bind(before)
+    .bind(after)
+    .bind(reason)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// An application as reviewers and applicants see it.
+#[derive(Clone, Debug, FromRow)]
+pub struct ApplicationRow {
+    pub id: i64,
+    pub applicant_user_id: i64,
+    pub organisation: String,
+    pub cluster_id: i64,
+    pub country: String,
+    pub visitor_city: String,
+    pub host_organisation: String,
+    pub host_city: String,
+    pub host_country: String,
+    pub distance_km: i64,
+    pub first_day: String,
+    pub last_day: String,
+    pub working_days: i64,
+    pub goals: String,
+    pub amount: i64,
+    pub amount_lines: String,
+    pub status: String,
+    pub reason: String,
+}
+
+const APPLICATION_SELECT: &str = "select id, applicant_user_id, organisation, cluster_id, country, visitor_city,
+        host_organisation, host_city, host_country, distance_km, first_day, last_day, working_days, goals, amount,
+        amount_lines, status, reason
+   from grant_applications";
+
+/// Applications of the programme, those of one cluster's members when `cluster` is given.
+pub async fn applications(db: &Db, programme_id: i64, cluster: Option<i64>) -> Result<Vec<ApplicationRow>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{APPLICATION_SELECT} where programme_id = $1 and ($2 is null or cluster_id = $2) order by id"
+    )))
+    .bind(programme_id)
+    .bind(cluster)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// The member's own applications.
+pub async fn applications_of(db: &Db, user_id: i64) -> Result<Vec<ApplicationRow>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{APPLICATION_SELECT} where applicant_user_id = $1 order by id"
+    )))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+pub async fn application(db: &Db, id: i64) -> Result<Option<ApplicationRow>, AppError> {
+    Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!("{APPLICATION_SELECT} where id = $1")))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+/// Approves a submitted application and reserves its amount from the programme's budget in the
+/// same transaction: the budget is raised only while it stays within the total (a conditional
+/// update), and the organisation can be funded only once (a unique index), so neither holds
+/// however many reviewers or server processes approve at once. Refused, changing nothing,
+/// otherwise.
+pub async fn approve(db: &Db, programme_id: i64, id: i64, reviewer: i64, now: i64) -> Result<(), AppError> {
+    let not_waiting = || AppError::invalid("application", "This application is not waiting for a decision.");
+    let mut tx = db.begin_write().await?;
+    let amount: Option<i64> = tx_run!(&mut tx, |conn| sqlx::query_scalar(
+        "select amount from grant_applications where id = $1 and programme_id = $2 and status = 'submitted'"
+    )
+    .bind(id)
+    .bind(programme_id)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    let amount = amount.ok_or_else(not_waiting)?;
+    let approved = tx_run!(&mut tx, |conn| sqlx::query(
+        "update grant_applications set status = 'approved', updated_at = $1 where id = $2 and status = 'submitted'"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected()));
+    let approved = FUNDED_ONCE.or_invalid(
+        approved,
+        "application",
+        "This organisation is funded in this programme already; it is funded once.",
+    )?;
+    if approved == 0 {
+        return Err(not_waiting());
+    }
+    let reserved = tx_run!(&mut tx, |conn| sqlx::query(
+        "update grant_programmes set committed = committed + $1 where id = $2 and committed + $1 <= budget"
+    )
+    .bind(amount)
+    .bind(programme_id)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    if reserved == 0 {
+        drop(tx);
+        let (budget, committed): (i64, i64) =
+            db_run!(db, |pool| sqlx::query_as("select budget, committed from grant_programmes where id = $1")
+                .bind(programme_id)
+                .fetch_one(pool)
+                .await)?;
+        return Err(AppError::invalid(
+            "application",
+            format!(
+                "The budget has no room for €{}: €{} of €{} is committed.",
+                euros(amount),
+                euros(committed),
+                euros(budget)
+            ),
+        ));
+    }
+    audit(&mut tx, id, now, reviewer, ("submitted", "approved"), (amount, amount), "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Rejects a submitted application, with the reason the applicant will read.
+pub async fn reject(db: &Db, id: i64, reviewer: i64, reason: &str, now: i64) -> Result<(), AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", "Say why, for the applicant."));
+    }
+    let mut tx = db.begin_write().await?;
+    let amount: Option<i64> = tx_run!(&mut tx, |conn| sqlx::query_scalar(
+        "select amount from grant_applications where id = $1 and status = 'submitted'"
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    let amount =
+        amount.ok_or_else(|| AppError::invalid("application", "This application is not waiting for a decision."))?;
+    tx_run!(&mut tx, |conn| sqlx::query(
+        "update grant_applications set status = 'rejected', reason = $1, updated_at = $2 where id = $3"
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))?;
+    audit(&mut tx, id, now, reviewer, ("submitted", "rejected"), (amount, amount), reason).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "1,100.00" for 110000 cents.
+pub fn euros(cents: i64) -> String {
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped}.{:02}", cents % 100)
 }
