@@ -48,7 +48,8 @@ async fn servers_starting_together_on_postgres_wait_for_the_demo_series() {
     let (first, second) = tokio::join!(start(database.url.clone()), start(database.url.clone()));
     assert_eq!(first, second, "both servers saw the whole series");
     assert_eq!(first.0, 4);
-    assert_eq!(first.2, 4 * (5 + 36));
+    // Five guests and 36 B2B participants per event, and the grant-eligible member at Leuven.
+    assert_eq!(first.2, 4 * (5 + 36) + 1);
 }
 
 /// Every answer carries the security headers; a page's CSP names the nonce its inline scripts
@@ -650,9 +651,9 @@ async fn demo_series_loads_once(backend: Backend) {
     .fetch_one(pool)
     .await
     .unwrap());
-    // Nine accounts to sign in with; five demo guests and 36 B2B participants with a ticket at
-    // each event.
-    assert_eq!(counts, (4, 4, 9, 4 * (5 + 36)));
+    // Ten accounts to sign in with; five demo guests and 36 B2B participants with a ticket at
+    // each event, and the grant-eligible member's ticket at Leuven.
+    assert_eq!(counts, (4, 4, 10, 4 * (5 + 36) + 1));
 }
 
 /// The plain HTTP handlers that change state, as (path, content type). Server functions are

@@ -250,9 +250,8 @@ async fn applications_are_checked_and_approvals_never_over_commit(backend: Backe
     .fetch_one(pool)
     .await
     .unwrap());
-    let again: i64 =
-        app::db_run!(app.db(), |pool| {
-            sqlx::query_scalar(
+    let again: i64 = app::db_run!(app.db(), |pool| {
+        sqlx::query_scalar(
         "insert into grant_applications (programme_id, applicant_user_id, organisation, organisation_key, cluster_id,
                                          country, visitor_city, host_organisation, host_city, host_country,
                                          distance_km, first_day, last_day, working_days, goals, agenda, amount,
@@ -267,7 +266,7 @@ async fn applications_are_checked_and_approvals_never_over_commit(backend: Backe
     .fetch_one(pool)
     .await
     .unwrap()
-        });
+    });
     let twice = decide(organiser.clone(), again).await;
     assert!(twice.body.to_string().contains("funded once"), "{twice:?}");
     assert_eq!(scalar(&app, "select committed from grant_programmes where id = $1", programme).await, 273_000);

@@ -17,7 +17,7 @@ struct DemoAccount {
     event: Option<&'static str>,
 }
 
-const ACCOUNTS: [DemoAccount; 9] = [
+const ACCOUNTS: [DemoAccount; 10] = [
     DemoAccount {
         email: "admin@eventxchange.test",
         name: "Paula Partnership",
@@ -79,6 +79,14 @@ const ACCOUNTS: [DemoAccount; 9] = [
         name: "Kadri Kask",
         role: Role::Attendee,
         cluster: Some("tartu"),
+        event: None,
+    },
+    // Already met a Tartu member at the Leuven event (verified): eligible for a grant.
+    DemoAccount {
+        email: "member.eligible@eventxchange.test",
+        name: "Lotte Janssens",
+        role: Role::Attendee,
+        cluster: Some("smarthub"),
         event: None,
     },
 ];
