@@ -476,7 +476,7 @@ fn ApplicationItem(card: ApplicationCard, #[prop(optional)] review: Option<RwSig
             </table>
             <p class="meeting-state">{format!("{} · €{}", card.status, card.amount)}</p>
             {(!card.reason.is_empty()).then(|| view! { <p class="hint">{format!("Reason: {}", card.reason)}</p> })}
-            {review.filter(|_| card.status == "submitted").map(|changed| view! { <Decide id=card.id changed /> })}
+            {review.filter(|_| card.status == "submitted").map(|changed| view! { <Decide id=card.id changed /> }.into_any())}
         </li>
     }
 }
@@ -511,19 +511,21 @@ fn Decide(id: i64, changed: RwSignal<u64>) -> impl IntoView {
     }
 }
 
+fn city_options(cities: &[String]) -> impl IntoView {
+    cities.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()
+}
+
 /// `/grants/apply`: the application form, for eligible members, and their applications.
 #[component]
 pub fn ApplyPage() -> impl IntoView {
     let submit = ServerAction::<SubmitGrantApplication>::new();
-    let view_data = Resource::new(move || submit.version().get(), |_| load_apply_view());
+    // Reloaded after a successful submission only: a refused one keeps what was typed and chosen.
+    let view_data = Resource::new(move || submit.value().get().and_then(Result::ok), |_| load_apply_view());
     let error = action_error(submit);
     await_view!(view_data, |view| {
         let message = move |field: &'static str| {
             move || field_message(error, field).get().map(|e| view! { <p class="field-error">{e}</p> })
         };
-        let cities = view.cities.clone();
-        let city_options =
-            move || cities.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view();
         view! {
             <Title text="Apply for an exchange grant" />
             <section class="grants">
@@ -545,12 +547,12 @@ pub fn ApplyPage() -> impl IntoView {
                         </div>
                         <div class="field">
                             <label for="field-host_city">"Host's city"</label>
-                            <select id="field-host_city" name="host_city">{city_options.clone()}</select>
+                            <select id="field-host_city" name="host_city">{city_options(&view.cities)}</select>
                             {message("host_city")}
                         </div>
                         <div class="field">
                             <label for="field-visitor_city">"Your organisation's city"</label>
-                            <select id="field-visitor_city" name="visitor_city">{city_options}</select>
+                            <select id="field-visitor_city" name="visitor_city">{city_options(&view.cities)}</select>
                             {message("visitor_city")}
                         </div>
                         <div class="field-row">
@@ -577,13 +579,13 @@ pub fn ApplyPage() -> impl IntoView {
                         </div>
                         <button type="submit">"Submit the application"</button>
                     </ActionForm>
-                })}
+                }.into_any())}
                 {(!view.applications.is_empty()).then(|| view! {
                     <h2>"Your applications"</h2>
                     <ul class="applications">
                         {view.applications.clone().into_iter().map(|card| view! { <ApplicationItem card /> }).collect_view()}
                     </ul>
-                })}
+                }.into_any())}
             </section>
         }
         .into_any()
