@@ -7,11 +7,12 @@
 mod common;
 
 use common::b2b::{check_in, demo_participant, HEIDELBERG};
-use common::{Backend, Browser, Reply, TestApp};
+use common::{Backend, Browser, Reply, ServerProcess, TestApp};
 
 on_both_backends!(
     eligibility_follows_verified_cross_border_meetings,
-    applications_are_checked_and_approvals_never_over_commit
+    applications_are_checked_and_approvals_never_over_commit,
+    approvals_through_three_server_processes_never_over_commit,
 );
 
 /// The demo's meeting (an agreed one, confirmed at the table) of participant `n` as requester.
@@ -297,4 +298,87 @@ async fn applications_are_checked_and_approvals_never_over_commit(backend: Backe
     assert_eq!(steps[0].0, "draft");
     assert_eq!(steps[0].1, "submitted");
     assert_eq!(steps[0].2, user, "the applicant submitted");
+}
+
+/// 20 submitted applications of different BioRN organisations, €390 each, and a budget with
+/// room for 7; the organiser approves all at once through three server processes (the real
+/// binary twice beside the test server) sharing the database.
+async fn approvals_through_three_server_processes_never_over_commit(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let one = ServerProcess::start(&app.database.url).await;
+    let two = ServerProcess::start(&app.database.url).await;
+    let (_, user) = demo_participant(&app, 1).await;
+    let (programme, cluster): (i64, i64) = app::db_run!(app.db(), |pool| sqlx::query_as(
+        "select p.id, c.id from grant_programmes p, clusters c where c.code = 'biorn' order by p.id desc limit 1"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let id: i64 = app::db_run!(app.db(), |pool| {
+            sqlx::query_scalar(
+            "insert into grant_applications (programme_id, applicant_user_id, organisation, organisation_key, cluster_id,
+                                             country, visitor_city, host_organisation, host_city, host_country,
+                                             distance_km, first_day, last_day, working_days, goals, agenda, amount,
+                                             amount_lines, verdict, status, reason, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, 'DE', 'Heidelberg', 'Host', 'Leuven', 'BE', 380, '2027-11-08', '2027-11-10',
+                     3, 'Goals', 'Agenda', 39000, '[]', '[]', 'submitted', '', 0, 0) returning id"
+        )
+        .bind(programme)
+        .bind(user)
+        .bind(format!("Storm Visitor {n}"))
+        .bind(format!("storm visitor {n}"))
+        .bind(cluster)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        });
+        ids.push(id);
+    }
+    app::db_run!(app.db(), |pool| {
+        sqlx::query("update grant_programmes set budget = 273000, committed = 0 where id = $1")
+            .bind(programme)
+            .execute(pool)
+            .await
+            .unwrap();
+    });
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
+    organiser.csrf().await;
+    let servers = [app.base().to_string(), one.base.clone(), two.base.clone()];
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(ids.len()));
+    let storm: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            let (browser, id, barrier) = (organiser.pointed_at(&servers[n % servers.len()]), *id, barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                browser
+                    .submit(
+                        "decide_grant_application",
+                        &[("application", &id.to_string()), ("approve", "true"), ("reason", "")],
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut approved = 0;
+    for task in storm {
+        let reply = task.await.unwrap();
+        if reply.ok() {
+            approved += 1;
+        } else {
+            assert_eq!(field(&reply), "application");
+            assert!(reply.body.to_string().contains("The budget has no room"), "{reply:?}");
+        }
+    }
+    assert_eq!(approved, 7);
+    assert_eq!(scalar(&app, "select committed from grant_programmes where id = $1", programme).await, 273_000);
+    assert_eq!(
+        scalar(&app, "select count(*) from grant_audit where to_status = 'approved' and application_id >= $1", ids[0])
+            .await,
+        7,
+        "one audit line per approval"
+    );
 }
