@@ -108,6 +108,33 @@ async fn apply(browser: &Browser, host_city: &str, first: &str, last: &str) -> R
         .await
 }
 
+/// A submitted €390 application of `organisation` (its key `key`), written directly: the
+/// approval is what is under test.
+async fn submitted_application(
+    app: &TestApp,
+    (programme, cluster, user): (i64, i64, i64),
+    organisation: impl ToString,
+    key: impl ToString,
+) -> i64 {
+    let (organisation, key) = (organisation.to_string(), key.to_string());
+    app::db_run!(app.db(), |pool| sqlx::query_scalar(
+        "insert into grant_applications (programme_id, applicant_user_id, organisation, organisation_key, cluster_id,
+                                         country, visitor_city, host_organisation, host_city, host_country,
+                                         distance_km, first_day, last_day, working_days, goals, agenda, amount,
+                                         amount_lines, verdict, status, reason, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, 'DE', 'Heidelberg', 'Host', 'Leuven', 'BE', 380, '2027-11-08', '2027-11-10',
+                 3, 'Goals', 'Agenda', 39000, '[]', '[]', 'submitted', '', 0, 0) returning id"
+    )
+    .bind(programme)
+    .bind(user)
+    .bind(&organisation)
+    .bind(&key)
+    .bind(cluster)
+    .fetch_one(pool)
+    .await
+    .unwrap())
+}
+
 fn field(reply: &Reply) -> String {
     assert_eq!(reply.error_kind().as_deref(), Some("Invalid"), "{reply:?}");
     reply.error_field().unwrap_or_default()
@@ -167,24 +194,9 @@ async fn applications_are_checked_and_approvals_never_over_commit(backend: Backe
     .unwrap());
     let mut ids = vec![first];
     for n in 0..19 {
-        let id: i64 = app::db_run!(app.db(), |pool| {
-            sqlx::query_scalar(
-            "insert into grant_applications (programme_id, applicant_user_id, organisation, organisation_key, cluster_id,
-                                             country, visitor_city, host_organisation, host_city, host_country,
-                                             distance_km, first_day, last_day, working_days, goals, agenda, amount,
-                                             amount_lines, verdict, status, reason, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, 'DE', 'Heidelberg', 'Host', 'Leuven', 'BE', 380, '2027-11-08', '2027-11-10',
-                     3, 'Goals', 'Agenda', 39000, '[]', '[]', 'submitted', '', 0, 0) returning id"
-        )
-        .bind(programme)
-        .bind(user)
-        .bind(format!("Visitor {n}"))
-        .bind(format!("visitor {n}"))
-        .bind(cluster)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-        });
+        let id: i64 =
+            submitted_application(&app, (programme, cluster, user), format!("Visitor {n}"), format!("visitor {n}"))
+                .await;
         ids.push(id);
     }
     app::db_run!(app.db(), |pool| {
@@ -251,23 +263,7 @@ async fn applications_are_checked_and_approvals_never_over_commit(backend: Backe
     .fetch_one(pool)
     .await
     .unwrap());
-    let again: i64 = app::db_run!(app.db(), |pool| {
-        sqlx::query_scalar(
-        "insert into grant_applications (programme_id, applicant_user_id, organisation, organisation_key, cluster_id,
-                                         country, visitor_city, host_organisation, host_city, host_country,
-                                         distance_km, first_day, last_day, working_days, goals, agenda, amount,
-                                         amount_lines, verdict, status, reason, created_at, updated_at)
-         values ($1, $2, 'Again', $3, $4, 'DE', 'Heidelberg', 'Host', 'Leuven', 'BE', 380, '2027-11-08', '2027-11-10',
-                 3, 'Goals', 'Agenda', 39000, '[]', '[]', 'submitted', '', 0, 0) returning id"
-    )
-    .bind(programme)
-    .bind(user)
-    .bind(&funded)
-    .bind(cluster)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-    });
+    let again: i64 = submitted_application(&app, (programme, cluster, user), "Again", &funded).await;
     let twice = decide(organiser.clone(), again).await;
     assert!(twice.body.to_string().contains("funded once"), "{twice:?}");
     assert_eq!(scalar(&app, "select committed from grant_programmes where id = $1", programme).await, 273_000);
@@ -316,24 +312,13 @@ async fn approvals_through_three_server_processes_never_over_commit(backend: Bac
     .unwrap());
     let mut ids = Vec::new();
     for n in 0..20 {
-        let id: i64 = app::db_run!(app.db(), |pool| {
-            sqlx::query_scalar(
-            "insert into grant_applications (programme_id, applicant_user_id, organisation, organisation_key, cluster_id,
-                                             country, visitor_city, host_organisation, host_city, host_country,
-                                             distance_km, first_day, last_day, working_days, goals, agenda, amount,
-                                             amount_lines, verdict, status, reason, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, 'DE', 'Heidelberg', 'Host', 'Leuven', 'BE', 380, '2027-11-08', '2027-11-10',
-                     3, 'Goals', 'Agenda', 39000, '[]', '[]', 'submitted', '', 0, 0) returning id"
+        let id: i64 = submitted_application(
+            &app,
+            (programme, cluster, user),
+            format!("Storm Visitor {n}"),
+            format!("storm visitor {n}"),
         )
-        .bind(programme)
-        .bind(user)
-        .bind(format!("Storm Visitor {n}"))
-        .bind(format!("storm visitor {n}"))
-        .bind(cluster)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-        });
+        .await;
         ids.push(id);
     }
     app::db_run!(app.db(), |pool| {

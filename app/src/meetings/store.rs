@@ -635,8 +635,7 @@ impl Desk<'_> {
         let table = self.seat(&mut tx, meeting.id, MeetingStatus::Requested, slot, seating).await?;
         log(&mut tx, meeting.id, self.now, me.user_id, "accepted", &format!("table {}", table.id)).await?;
         let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
-        let texts = [me, other].map(|to| {
-            let partner = if to.ticket_id == me.ticket_id { other } else { me };
+        let texts = self.about_partner([me, other], |partner| {
             (
                 format!("Meeting with {} at {}: table {}", partner.attendee_name, self.event.title, table.number),
                 format!(
@@ -686,8 +685,7 @@ impl Desk<'_> {
         )
         .await?;
         let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
-        let texts = [first, second].map(|to| {
-            let partner = if to.ticket_id == first.ticket_id { second } else { first };
+        let texts = self.about_partner([first, second], |partner| {
             (
                 format!("Meeting with {} at {}: table {}", partner.attendee_name, self.event.title, table.number),
                 format!(
@@ -716,8 +714,7 @@ impl Desk<'_> {
         let table = self.seat(&mut tx, meeting.id, MeetingStatus::Accepted, slot, seating).await?;
         log(&mut tx, meeting.id, self.now, organiser, "moved", &format!("slot {} table {}", slot.id, table.id)).await?;
         let when = crate::events::when::day_and_time(slot.starts_at, self.zone());
-        let texts = [requester, recipient].map(|to| {
-            let partner = if to.ticket_id == requester.ticket_id { recipient } else { requester };
+        let texts = self.about_partner([requester, recipient], |partner| {
             (
                 format!("Your meeting with {} moved: {when}, table {}", partner.attendee_name, table.number),
                 format!(
@@ -774,6 +771,15 @@ impl Desk<'_> {
             mail::enqueue_in(tx, &mail).await?;
         }
         Ok(())
+    }
+
+    /// Each of the two people's subject and text, written about the other one.
+    fn about_partner(
+        &self,
+        people: [&ParticipantRow; 2],
+        text: impl Fn(&ParticipantRow) -> (String, String),
+    ) -> [(String, String); 2] {
+        [text(people[1]), text(people[0])]
     }
 
     async fn enqueue(&self, tx: &mut Tx, mail: &OutgoingMail) -> Result<(), AppError> {
