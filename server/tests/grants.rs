@@ -294,6 +294,20 @@ async fn applications_are_checked_and_approvals_never_over_commit(backend: Backe
     assert_eq!(steps[0].0, "draft");
     assert_eq!(steps[0].1, "submitted");
     assert_eq!(steps[0].2, user, "the applicant submitted");
+    // The applicant reads the history on their page.
+    let mine = member.fetch("grant_apply_form", &[]).await;
+    let history = mine.body["applications"][0]["history"].as_array().unwrap();
+    assert!(history[0].as_str().unwrap().contains("draft → submitted · €0.00 → €780.00"), "{history:?}");
+    // The reviewers read it too, with who approved.
+    let reviews = organiser.fetch("grant_reviews", &[]).await;
+    let approved = reviews.body["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["status"] == "approved")
+        .expect("an approved application");
+    let lines = approved["history"].as_array().unwrap();
+    assert!(lines.iter().any(|l| l.as_str().unwrap().contains("Jonas Weber · submitted → approved")), "{lines:?}");
 }
 
 /// 20 submitted applications of different BioRN organisations, €390 each, and a budget with

@@ -193,6 +193,8 @@ pub struct ApplicationCard {
     pub amount: String,
     pub status: String,
     pub reason: String,
+    /// The audit log: "30 Nov 2026 07:40 UTC · Lotte Janssens · submitted → approved · €780.00"
+    pub history: Vec<String>,
 }
 
 /// `/grants/apply`
@@ -216,6 +218,36 @@ pub struct ReviewView {
     pub applications: Vec<ApplicationCard>,
 }
 
+/// The cards of the applications, each with its audit lines.
+#[cfg(feature = "ssr")]
+fn cards(rows: Vec<store::ApplicationRow>, audit: &[store::AuditRow]) -> Vec<ApplicationCard> {
+    rows.into_iter()
+        .map(|row| {
+            let history = audit
+                .iter()
+                .filter(|a| a.application_id == row.id)
+                .map(|a| {
+                    let at = jiff::Timestamp::from_second(a.at).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+                    let amount = if a.amount_before == a.amount_after {
+                        format!("€{}", store::euros(a.amount_after))
+                    } else {
+                        format!("€{} → €{}", store::euros(a.amount_before), store::euros(a.amount_after))
+                    };
+                    let why = if a.reason.is_empty() { String::new() } else { format!(" · {}", a.reason) };
+                    format!(
+                        "{} UTC · {} · {} → {} · {amount}{why}",
+                        at.strftime("%-d %b %Y %H:%M"),
+                        a.actor,
+                        a.from_status,
+                        a.to_status
+                    )
+                })
+                .collect();
+            ApplicationCard { history, ..card(row) }
+        })
+        .collect()
+}
+
 #[cfg(feature = "ssr")]
 fn card(row: store::ApplicationRow) -> ApplicationCard {
     let lines: Vec<(String, i64)> = serde_json::from_str(&row.amount_lines).unwrap_or_default();
@@ -237,6 +269,7 @@ fn card(row: store::ApplicationRow) -> ApplicationCard {
         amount: store::euros(row.amount),
         status: row.status,
         reason: row.reason,
+        history: Vec::new(),
     }
 }
 
@@ -247,8 +280,12 @@ pub async fn load_apply_view() -> Result<ApplyView, AppError> {
         async move {
             let principal = crate::accounts::access::signed_in().await?;
             let state = crate::state::app_state()?;
-            let applications =
-                store::applications_of(&state.db, principal.user_id).await?.into_iter().map(card).collect();
+            let mine = store::applications_of(&state.db, principal.user_id).await?;
+            let audit = match store::current(&state.db).await? {
+                Some(programme) => store::audit_lines(&state.db, programme.id, None, Some(principal.user_id)).await?,
+                None => Vec::new(),
+            };
+            let applications = cards(mine, &audit);
             let cities = cities::CITIES.iter().map(|(name, ..)| name.to_string()).collect();
             let Some(programme) = store::current(&state.db).await? else {
                 return Ok(ApplyView {
@@ -407,11 +444,10 @@ pub async fn load_reviews() -> Result<ReviewView, AppError> {
                     store::euros(programme.committed),
                     store::euros(programme.budget)
                 ),
-                applications: store::applications(&state.db, programme.id, scope)
-                    .await?
-                    .into_iter()
-                    .map(card)
-                    .collect(),
+                applications: cards(
+                    store::applications(&state.db, programme.id, scope).await?,
+                    &store::audit_lines(&state.db, programme.id, scope, None).await?,
+                ),
                 programme: programme.name,
             })
         }
@@ -476,6 +512,10 @@ fn ApplicationItem(card: ApplicationCard, #[prop(optional)] review: Option<RwSig
             </table>
             <p class="meeting-state">{format!("{} · €{}", card.status, card.amount)}</p>
             {(!card.reason.is_empty()).then(|| view! { <p class="hint">{format!("Reason: {}", card.reason)}</p> })}
+            <details class="history">
+                <summary>"History"</summary>
+                <ol>{card.history.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ol>
+            </details>
             {review.filter(|_| card.status == "submitted").map(|changed| view! { <Decide id=card.id changed /> }.into_any())}
         </li>
     }

@@ -481,3 +481,40 @@ pub fn euros(cents: i64) -> String {
     }
     format!("{grouped}.{:02}", cents % 100)
 }
+
+/// One line of an application's audit log, for its page.
+#[derive(Clone, Debug, FromRow)]
+pub struct AuditRow {
+    pub application_id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub amount_before: i64,
+    pub amount_after: i64,
+    pub reason: String,
+}
+
+/// The audit lines of the programme's applications, oldest first: of one cluster's members
+/// (`cluster`), of one applicant (`applicant`), or all.
+pub async fn audit_lines(
+    db: &Db,
+    programme_id: i64,
+    cluster: Option<i64>,
+    applicant: Option<i64>,
+) -> Result<Vec<AuditRow>, AppError> {
+    Ok(db_run!(db, |pool| {
+        sqlx::query_as(
+        "select a.application_id, a.at, u.display_name as actor, a.from_status, a.to_status, a.amount_before,
+                a.amount_after, a.reason
+           from grant_audit a join grant_applications g on g.id = a.application_id join users u on u.id = a.actor_user_id
+          where g.programme_id = $1 and ($2 is null or g.cluster_id = $2) and ($3 is null or g.applicant_user_id = $3)
+          order by a.id"
+    )
+    .bind(programme_id)
+    .bind(cluster)
+    .bind(applicant)
+    .fetch_all(pool)
+    .await
+    })?)
+}
