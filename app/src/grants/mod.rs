@@ -70,10 +70,8 @@ pub async fn load_grant_verdict() -> Result<GrantVerdict, AppError> {
                     meetings: Vec::new(),
                 });
             };
-            let country = store::member_cluster(&state.db, principal.user_id).await?.map(|(_, country)| country);
-            let meetings = store::member_meetings(&state.db, principal.user_id).await?;
-            let counted: Vec<rules::CountedMeeting> = meetings.iter().map(|m| m.counted.clone()).collect();
-            let verdict = rules::eligibility(&programme.rules, country.as_deref(), &counted);
+            let store::MemberVerdict { meetings, verdict, .. } =
+                store::verdict_of(&state.db, &programme.rules, principal.user_id).await?;
             let day = |at: i64| {
                 jiff::Timestamp::from_second(at)
                     .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
@@ -280,14 +278,15 @@ pub async fn load_apply_view() -> Result<ApplyView, AppError> {
         async move {
             let principal = crate::accounts::access::signed_in().await?;
             let state = crate::state::app_state()?;
+            let programme = store::current(&state.db).await?;
             let mine = store::applications_of(&state.db, principal.user_id).await?;
-            let audit = match store::current(&state.db).await? {
+            let audit = match &programme {
                 Some(programme) => store::audit_lines(&state.db, programme.id, None, Some(principal.user_id)).await?,
                 None => Vec::new(),
             };
             let applications = cards(mine, &audit);
             let cities = cities::CITIES.iter().map(|(name, ..)| name.to_string()).collect();
-            let Some(programme) = store::current(&state.db).await? else {
+            let Some(programme) = programme else {
                 return Ok(ApplyView {
                     programme: None,
                     eligible: false,
@@ -297,14 +296,12 @@ pub async fn load_apply_view() -> Result<ApplyView, AppError> {
                     applications,
                 });
             };
-            let country = store::member_cluster(&state.db, principal.user_id).await?.map(|(_, country)| country);
-            let meetings = store::member_meetings(&state.db, principal.user_id).await?;
-            let counted: Vec<rules::CountedMeeting> = meetings.iter().map(|m| m.counted.clone()).collect();
-            let verdict = rules::eligibility(&programme.rules, country.as_deref(), &counted);
-            let mut hosts: Vec<String> = counted
+            let store::MemberVerdict { meetings, verdict, .. } =
+                store::verdict_of(&state.db, &programme.rules, principal.user_id).await?;
+            let mut hosts: Vec<String> = meetings
                 .iter()
-                .filter(|m| verdict.counted.contains(&m.id))
-                .map(|m| m.partner_organisation.clone())
+                .filter(|m| verdict.counted.contains(&m.counted.id))
+                .map(|m| m.counted.partner_organisation.clone())
                 .collect();
             hosts.sort();
             hosts.dedup();
@@ -348,10 +345,8 @@ pub async fn submit_grant_application(
             if now < programme.opens_at || now > programme.closes_at {
                 return Err(AppError::invalid("host_organisation", "Applications are closed."));
             }
-            let member = store::member_cluster(&state.db, principal.user_id).await?;
-            let meetings = store::member_meetings(&state.db, principal.user_id).await?;
-            let counted: Vec<rules::CountedMeeting> = meetings.iter().map(|m| m.counted.clone()).collect();
-            let verdict = rules::eligibility(&programme.rules, member.as_ref().map(|m| m.1.as_str()), &counted);
+            let store::MemberVerdict { member, verdict, .. } =
+                store::verdict_of(&state.db, &programme.rules, principal.user_id).await?;
             let (Some((cluster_id, country)), true) = (member, verdict.eligible) else {
                 return Err(AppError::invalid(
                     "host_organisation",

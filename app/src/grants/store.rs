@@ -518,3 +518,19 @@ pub async fn audit_lines(
     .await
     })?)
 }
+
+/// What eligibility rests on for one person, and its verdict under the programme's rules: their
+/// cluster and its country, their agreed meetings, and the verdict.
+pub struct MemberVerdict {
+    pub member: Option<(i64, String)>,
+    pub meetings: Vec<MemberMeeting>,
+    pub verdict: super::rules::Verdict,
+}
+
+pub async fn verdict_of(db: &Db, programme: &Programme, user_id: i64) -> Result<MemberVerdict, AppError> {
+    let member = member_cluster(db, user_id).await?;
+    let meetings = member_meetings(db, user_id).await?;
+    let counted: Vec<CountedMeeting> = meetings.iter().map(|m| m.counted.clone()).collect();
+    let verdict = super::rules::eligibility(programme, member.as_ref().map(|m| m.1.as_str()), &counted);
+    Ok(MemberVerdict { member, meetings, verdict })
+}
