@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones behind them.
 #   make run    install what is missing, build, and serve the demo series on http://127.0.0.1:3000
 #   make test   the whole suite: unit, integration on SQLite and PostgreSQL, end-to-end in Chromium
-.PHONY: run test build setup lint fmt clean bench-agenda bench-registration bench-checkin bench-meetings bench-feed
+.PHONY: run test build setup lint fmt clean bench-agenda bench-registration bench-checkin bench-meetings bench-feed bench-grants
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
@@ -41,6 +41,9 @@ bench-meetings:
 
 bench-feed:
 	cargo run --release -p server --example bench_feed
+
+bench-grants:
+	cargo run --release -p server --example bench_grants
 
 clean:
 	cargo clean

@@ -131,11 +131,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=accounts::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/grants") view=grants::GrantsPage ssr=SsrMode::Async />
                     <Route path=path!("/grants/apply") view=grants::ApplyPage ssr=SsrMode::Async />
+                    <Route path=path!("/grants/applications/:id") view=grants::application::ApplicationPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/grants") view=grants::ReviewPage ssr=SsrMode::Async />
                     <Route path=path!("/organise/:slug") view=organise::OrganiserHomePage ssr=SsrMode::Async />
                     <Route path=path!("/scan/:slug") view=checkin::ScannerPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=admin::OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/grants") view=grants::dashboard::GrantsDashboardPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -29,20 +29,38 @@ test("a demo member with a verified cross-border meeting is eligible, applies, a
   await expect(application.locator(".meeting-state")).toHaveText("submitted · €780.00");
   await expect(application).toContainText("5 working days");
 
-  // Smart Hub's organiser approves it: the amount is committed from the budget.
+  // Smart Hub's organiser records the host's confirmation and approves it on its page: the
+  // amount is committed from the budget.
+  const euros = (text: string | null) => Number((text ?? "").match(/€([\d,]+\.\d\d) of/)![1].replace(/,/g, ""));
   const organiser = await signedIn(browser, "organiser.smarthub@eventxchange.test");
   await organiser.goto("/organise/grants");
   await expect(organiser.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await expect(organiser.locator(".budget")).toHaveText("€0.00 of €20,000.00 committed");
-  const review = organiser.locator("li.application", { hasText: "Tartu Diagnostics OÜ" });
-  await review.getByRole("button", { name: "Approve" }).click();
-  await expect(organiser.locator(".budget")).toHaveText("€780.00 of €20,000.00 committed");
-  await expect(review.locator(".meeting-state")).toHaveText("approved · €780.00");
+  const before = euros(await organiser.locator(".budget").textContent());
+  await expect(organiser.locator("table.members tr.eligible", { hasText: "Lotte Janssens" })).toBeVisible();
+  await organiser.locator("li.application", { hasText: "Tartu Diagnostics OÜ" }).getByRole("link", { name: /Open application/ }).click();
+  await expect(organiser.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(organiser.locator(".status")).toHaveText("Status: submitted");
+  await expect(organiser.locator(".eligible-now")).toHaveText("Eligible now.");
+  await organiser.getByRole("button", { name: "Confirm the host receives the visitor" }).click();
+  await expect(organiser.locator(".status")).toHaveText("Status: host confirmed");
+  await organiser.getByRole("button", { name: "Approve" }).click();
+  await expect(organiser.locator(".status")).toHaveText("Status: approved");
+  await expect(organiser.locator("ol.history li")).toHaveCount(3);
+  await expect(organiser.getByRole("link", { name: "CSV" })).toHaveAttribute("href", /evidence\.csv$/);
+  await organiser.goto("/organise/grants");
+  await expect(organiser.locator(".budget")).toContainText(`€${(before + 780).toLocaleString("en-GB", { minimumFractionDigits: 2 })} of €20,000.00 committed`);
 
   // Another cluster's organiser does not see it.
   const other = await signedIn(browser, "organiser.tartu@eventxchange.test");
   await other.goto("/organise/grants");
-  await expect(other.getByText("No applications yet.")).toBeVisible();
+  await expect(other.locator("li.application", { hasText: "Tartu Diagnostics OÜ" })).toHaveCount(0);
+
+  // The partnership's dashboard shows it committed, and the exchange Belgium → Estonia.
+  const admin = await signedIn(browser, "admin@eventxchange.test");
+  await admin.goto("/admin/grants");
+  await expect(admin.locator(".money")).toContainText(`€${(before + 780).toLocaleString("en-GB", { minimumFractionDigits: 2 })} of €20,000.00 committed`);
+  await expect(admin.locator("svg.pairs-chart")).toBeVisible();
+  await expect(admin.locator("table.pairs tr", { hasText: "Belgium → Estonia" })).toBeVisible();
 
   await lotte.goto("/grants/apply");
   await expect(lotte.locator("li.application", { hasText: "Tartu Diagnostics OÜ" }).locator(".meeting-state")).toHaveText("approved · €780.00");

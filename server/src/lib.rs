@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(app::badges::http::router())
         .merge(app::checkin::http::router())
         .merge(app::meetings::http::router())
+        .merge(app::grants::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

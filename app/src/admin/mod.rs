@@ -32,7 +32,7 @@ pub struct OutboxMessage {
 }
 
 #[cfg(feature = "ssr")]
-async fn require_admin() -> Result<crate::state::AppState, AppError> {
+pub(crate) async fn require_admin() -> Result<crate::state::AppState, AppError> {
     let principal = crate::accounts::access::signed_in().await?;
     if !principal.is_admin() {
         return Err(AppError::Forbidden);
@@ -157,6 +157,7 @@ pub fn AdminHomePage() -> impl IntoView {
             <p class="eyebrow">"Partnership admin"</p>
             <h1>"Accounts and roles"</h1>
             <p><a href="/admin/outbox">"Mail outbox"</a></p>
+            <p><a href="/admin/grants">"ClusterXchange grants: dashboard and configuration"</a></p>
             <h2>"Give an account a role"</h2>
             {move || assign.value().get().and_then(Result::ok).map(|m| view! { <p class="alert success" role="status">{m}</p> })}
             <ActionForm action=assign attr:class="stacked" attr:novalidate=true>

@@ -17,33 +17,13 @@ pub const STORED_SIDE: u32 = 400;
 const MAX_SIDE: u32 = 8000;
 
 pub fn normalise(upload: &[u8]) -> Result<Vec<u8>, AppError> {
-    let refuse = |message: &str| Err(AppError::invalid("photo", message));
     if upload.is_empty() {
-        return refuse("Choose a photo to upload.");
+        return Err(AppError::invalid("photo", "Choose a photo to upload."));
     }
     if upload.len() > MAX_UPLOAD_BYTES {
-        return refuse("The photo is larger than 5 MB. Upload a smaller one.");
+        return Err(AppError::invalid("photo", "The photo is larger than 5 MB. Upload a smaller one."));
     }
-    let reader = match ImageReader::new(Cursor::new(upload)).with_guessed_format() {
-        Ok(reader) => reader,
-        Err(_) => return refuse("This file could not be read."),
-    };
-    if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) {
-        return refuse("This file is not a PNG, JPEG or WebP image.");
-    }
-    let mut reader = reader;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    let image = match reader.decode() {
-        Ok(image) => image,
-        Err(image::ImageError::Limits(_)) => {
-            return refuse("The photo is too large (at most 8000 pixels on a side).");
-        }
-        Err(_) => return refuse("This file is damaged or not really an image."),
-    };
+    let (_, image) = decode_image(upload, "photo")?;
     // Only ever scaled down: a small photo stays as sharp as it came.
     let scaled = if image.width() > STORED_SIDE || image.height() > STORED_SIDE {
         image.thumbnail(STORED_SIDE, STORED_SIDE).to_rgb8()
@@ -55,6 +35,32 @@ pub fn normalise(upload: &[u8]) -> Result<Vec<u8>, AppError> {
         .encode_image(&scaled)
         .map_err(|e| crate::platform::error::internal("photo encoding", e))?;
     Ok(out.into_inner())
+}
+
+/// Decodes a PNG, JPEG or WebP image (recognised by its content, not its name) within limits
+/// on its sides and memory, so a file that only claims to be an image is refused, naming the
+/// form's `field`. Shared by speaker photos and the evidence of grant reports.
+pub fn decode_image(upload: &[u8], field: &str) -> Result<(ImageFormat, image::DynamicImage), AppError> {
+    let refuse = |message: &str| Err(AppError::invalid(field, message));
+    let reader = match ImageReader::new(Cursor::new(upload)).with_guessed_format() {
+        Ok(reader) => reader,
+        Err(_) => return refuse("This file could not be read."),
+    };
+    let format = match reader.format() {
+        Some(format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) => format,
+        _ => return refuse("This file is not a PNG, JPEG or WebP image."),
+    };
+    let mut reader = reader;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    match reader.decode() {
+        Ok(image) => Ok((format, image)),
+        Err(image::ImageError::Limits(_)) => refuse("The image is too large (at most 8000 pixels on a side)."),
+        Err(_) => refuse("This file is damaged or not really an image."),
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,24 @@
 //! ClusterXchange grants: a member who met peers from another country's cluster, at meetings
-//! verified as held, may apply for an exchange visit. So far: the programme's configuration,
-//! the pure rules (eligibility, the length of a stay, distances, the amount), and the verdict a
-//! member sees at `/grants`, every rule with pass or fail.
+//! verified as held, may apply for an exchange visit. The pure rules (eligibility, the length of
+//! a stay, distances, the amount) live in `rules`; the member's verdict (`/grants`), the
+//! application form (`/grants/apply`) and the organisers' review (`/organise/grants`) here; one
+//! application's page and steps in `application`, their transactions in `flow`, the evidence
+//! pack and closing reports in `evidence`, the partnership's dashboard and configuration in
+//! `dashboard`.
 
 // Server functions take one argument per field of their form (plain form posts need that).
 #![allow(clippy::too_many_arguments)]
 
+pub mod application;
 #[cfg(feature = "ssr")]
 pub mod cities;
+pub mod dashboard;
 #[cfg(feature = "ssr")]
 pub mod demo;
+#[cfg(feature = "ssr")]
+pub mod evidence;
+#[cfg(feature = "ssr")]
+pub mod flow;
 #[cfg(feature = "ssr")]
 pub mod rules;
 #[cfg(feature = "ssr")]
@@ -52,6 +61,8 @@ pub struct GrantVerdict {
     pub rules: Vec<RuleLine>,
     pub missing: Option<String>,
     pub meetings: Vec<VerdictMeeting>,
+    /// Applications asking the member's organisation to host a visitor.
+    pub to_host: Vec<ApplicationCard>,
 }
 
 #[server(endpoint = "grant_verdict", input = leptos::server_fn::codec::GetUrl)]
@@ -68,10 +79,13 @@ pub async fn load_grant_verdict() -> Result<GrantVerdict, AppError> {
                     rules: Vec::new(),
                     missing: None,
                     meetings: Vec::new(),
+                    to_host: Vec::new(),
                 });
             };
             let store::MemberVerdict { meetings, verdict, .. } =
                 store::verdict_of(&state.db, &programme.rules, principal.user_id).await?;
+            let to_host =
+                store::to_host(&state.db, programme.id, principal.user_id).await?.into_iter().map(card).collect();
             let day = |at: i64| {
                 jiff::Timestamp::from_second(at)
                     .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
@@ -106,6 +120,7 @@ pub async fn load_grant_verdict() -> Result<GrantVerdict, AppError> {
                         counts: verdict.counted.contains(&m.counted.id),
                     })
                     .collect(),
+                to_host,
             })
         }
         .await,
@@ -148,6 +163,14 @@ pub fn GrantsPage() -> impl IntoView {
                         </li>
                     }).collect_view()}
                 </ul>
+                {(!view.to_host.is_empty()).then(|| view! {
+                    <h2>"Requests to host a visitor"</h2>
+                    <p class="hint">"Members of other clusters ask your organisation to receive them. Open a request to confirm."</p>
+                    <ul class="applications to-host">
+                        {view.to_host.clone().into_iter().map(|card| view! { <ApplicationItem card /> }).collect_view()}
+                    </ul>
+                }.into_any())}
+                <p><A href="/grants/apply">"Your applications"</A></p>
                 <h2>"Your agreed B2B meetings"</h2>
                 {if view.meetings.is_empty() {
                     view! { <p>"None yet. " <A href="/">"Find an event"</A> " and book meetings with members of other clusters."</p> }.into_any()
@@ -214,11 +237,30 @@ pub struct ReviewView {
     /// "€3,120.00 of €20,000.00 committed"
     pub budget: String,
     pub applications: Vec<ApplicationCard>,
+    /// The organiser's cluster's members with their eligibility (empty for admins, who read the
+    /// partnership's dashboard).
+    pub members: Vec<MemberLine>,
+    /// "12 of 140 members eligible"
+    pub members_summary: String,
 }
+
+/// A member in the organisers' overview.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberLine {
+    pub name: String,
+    pub organisation: String,
+    pub eligible: bool,
+    /// "1 of 1 verified meetings…" or what is missing.
+    pub detail: String,
+}
+
+/// The most members listed on the organisers' page; the rest are counted.
+#[cfg(feature = "ssr")]
+const MEMBERS_LISTED: usize = 500;
 
 /// The cards of the applications, each with its audit lines.
 #[cfg(feature = "ssr")]
-fn cards(rows: Vec<store::ApplicationRow>, audit: &[store::AuditRow]) -> Vec<ApplicationCard> {
+pub(crate) fn cards(rows: Vec<store::ApplicationRow>, audit: &[store::AuditRow]) -> Vec<ApplicationCard> {
     rows.into_iter()
         .map(|row| {
             let history = audit
@@ -281,7 +323,14 @@ pub async fn load_apply_view() -> Result<ApplyView, AppError> {
             let programme = store::current(&state.db).await?;
             let mine = store::applications_of(&state.db, principal.user_id).await?;
             let audit = match &programme {
-                Some(programme) => store::audit_lines(&state.db, programme.id, None, Some(principal.user_id)).await?,
+                Some(programme) => {
+                    store::audit_lines(
+                        &state.db,
+                        programme.id,
+                        &store::AuditFilter { applicant: Some(principal.user_id), ..Default::default() },
+                    )
+                    .await?
+                }
                 None => Vec::new(),
             };
             let applications = cards(mine, &audit);
@@ -382,6 +431,10 @@ pub async fn submit_grant_application(
                     .map_err(|_| AppError::invalid(field, "Give the day as YYYY-MM-DD."))
             };
             let (first, last) = (day("first_day", &first_day)?, day("last_day", &last_day)?);
+            let today = jiff::Timestamp::from_second(now).unwrap_or_default().to_zoned(jiff::tz::TimeZone::UTC).date();
+            if first <= today {
+                return Err(AppError::invalid("first_day", "The stay must start after today."));
+            }
             if last < first {
                 return Err(AppError::invalid("last_day", "The stay must end on or after its first day."));
             }
@@ -417,7 +470,23 @@ pub async fn submit_grant_application(
                 )
                 .unwrap_or_default(),
             };
-            store::submit(&state.db, programme.id, principal.user_id, &submission, now).await
+            let receipt = crate::platform::mail::OutgoingMail {
+                recipient: principal.email.clone(),
+                subject: "Your ClusterXchange application is submitted".into(),
+                body_text: format!(
+                    "Hello {},\n\nYour application for an exchange visit to {} ({} to {}, €{} by the rules) is submitted. \
+                     The host organisation confirms it next, then your cluster's organisers decide.\n\n\
+                     The application: {}/grants/applications/{{application}}\n",
+                    principal.display_name,
+                    submission.host_organisation,
+                    submission.first_day,
+                    submission.last_day,
+                    store::euros(submission.amount),
+                    state.settings.public_url
+                ),
+                attachment: None,
+            };
+            store::submit(&state.db, programme.id, principal.user_id, &submission, Some(&receipt), now).await
         }
         .await,
     )
@@ -433,21 +502,57 @@ pub async fn load_reviews() -> Result<ReviewView, AppError> {
             let scope = reviewer_scope(&principal)?;
             let programme =
                 store::current(&state.db).await?.ok_or_else(|| AppError::NotFound("The programme".into()))?;
+            let standings = match scope {
+                Some(cluster) => store::standings(&state.db, &programme.rules, Some(cluster)).await?,
+                None => Vec::new(),
+            };
+            let eligible = standings.iter().filter(|m| m.verdict.eligible).count();
+            let members_summary = format!("{eligible} of {} members eligible", standings.len());
+            let mut members: Vec<MemberLine> = standings
+                .into_iter()
+                .map(|m| MemberLine {
+                    name: m.name,
+                    organisation: m.organisation,
+                    eligible: m.verdict.eligible,
+                    detail: m
+                        .verdict
+                        .missing
+                        .unwrap_or_else(|| m.verdict.checks.last().map(|c| c.detail.clone()).unwrap_or_default()),
+                })
+                .collect();
+            // Eligible members first, then by name.
+            members.sort_by(|a, b| b.eligible.cmp(&a.eligible).then_with(|| a.name.cmp(&b.name)));
+            members.truncate(MEMBERS_LISTED);
             Ok(ReviewView {
+                members,
+                members_summary,
                 budget: format!(
-                    "€{} of €{} committed",
+                    "€{} of €{} committed, €{} paid",
                     store::euros(programme.committed),
-                    store::euros(programme.budget)
+                    store::euros(programme.budget),
+                    store::euros(programme.paid)
                 ),
                 applications: cards(
                     store::applications(&state.db, programme.id, scope).await?,
-                    &store::audit_lines(&state.db, programme.id, scope, None).await?,
+                    &store::audit_lines(
+                        &state.db,
+                        programme.id,
+                        &store::AuditFilter { cluster: scope, ..Default::default() },
+                    )
+                    .await?,
                 ),
                 programme: programme.name,
             })
         }
         .await,
     )
+}
+
+/// The grants' routes that are not pages: evidence packs, evidence files, closing reports and
+/// the partnership's CSV export.
+#[cfg(feature = "ssr")]
+pub fn router() -> axum::Router<crate::state::AppState> {
+    evidence::router().route("/admin/grants/applications.csv", axum::routing::get(dashboard::applications_csv))
 }
 
 /// Which cluster's applications a reviewer sees: organisers their own, admins all (None).
@@ -461,88 +566,18 @@ fn reviewer_scope(principal: &crate::accounts::Principal) -> Result<Option<i64>,
     }
 }
 
-/// An organiser of the visitor's cluster approves (reserving the amount from the budget) or
-/// rejects (with a reason) a submitted application.
-#[server(endpoint = "decide_grant_application")]
-pub async fn decide_grant_application(
-    #[server(rename = "csrf")] _csrf: String,
-    application: i64,
-    approve: bool,
-    reason: String,
-) -> Result<(), AppError> {
-    use crate::platform::error::reply;
-    reply(
-        async move {
-            let principal = crate::accounts::access::signed_in().await?;
-            let state = crate::state::app_state()?;
-            let scope = reviewer_scope(&principal)?;
-            let row = store::application(&state.db, application)
-                .await?
-                .filter(|row| scope.is_none_or(|cluster| cluster == row.cluster_id))
-                .ok_or_else(|| AppError::NotFound("This application".into()))?;
-            let programme =
-                store::current(&state.db).await?.ok_or_else(|| AppError::NotFound("The programme".into()))?;
-            let now = crate::platform::now();
-            if approve {
-                store::approve(&state.db, programme.id, row.id, principal.user_id, now).await
-            } else {
-                store::reject(&state.db, row.id, principal.user_id, &reason, now).await
-            }
-        }
-        .await,
-    )
-}
-
+/// An application in a list: what, where, how much, its state, and a link to its page (where
+/// its history and its next steps are).
 #[component]
-fn ApplicationItem(card: ApplicationCard, #[prop(optional)] review: Option<RwSignal<u64>>) -> impl IntoView {
+fn ApplicationItem(card: ApplicationCard) -> impl IntoView {
     view! {
         <li class="application" data-application=card.id data-status=card.status.clone()>
             <p><strong>{card.organisation.clone()}</strong>{format!(" → {}", card.host)}</p>
             <p class="hint">{card.stay.clone()}</p>
-            <p class="hint">{format!("Goals: {}", card.goals)}</p>
-            <table class="amount">
-                <tbody>
-                    {card.amount_lines.iter().map(|(why, euros)| view! { <tr><td>{why.clone()}</td><td>{format!("€{euros}")}</td></tr> }).collect_view()}
-                </tbody>
-            </table>
             <p class="meeting-state">{format!("{} · €{}", card.status, card.amount)}</p>
             {(!card.reason.is_empty()).then(|| view! { <p class="hint">{format!("Reason: {}", card.reason)}</p> })}
-            <details class="history">
-                <summary>"History"</summary>
-                <ol>{card.history.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ol>
-            </details>
-            {review.filter(|_| card.status == "submitted").map(|changed| view! { <Decide id=card.id changed /> }.into_any())}
+            <p><A href=format!("/grants/applications/{}", card.id)>{format!("Open application {}", card.id)}</A></p>
         </li>
-    }
-}
-
-#[component]
-fn Decide(id: i64, changed: RwSignal<u64>) -> impl IntoView {
-    let decide = ServerAction::<DecideGrantApplication>::new();
-    Effect::new(move |_| {
-        if decide.version().get() > 0 {
-            changed.update(|n| *n += 1);
-        }
-    });
-    let error = action_error(decide);
-    view! {
-        <FormAlert error />
-        <div class="meeting-actions">
-            <ActionForm action=decide attr:class="inline-form">
-                <CsrfField />
-                <input type="hidden" name="application" value=id />
-                <input type="hidden" name="approve" value="true" />
-                <input type="hidden" name="reason" value="" />
-                <button type="submit" class="small">"Approve"</button>
-            </ActionForm>
-            <ActionForm action=decide attr:class="inline-form">
-                <CsrfField />
-                <input type="hidden" name="application" value=id />
-                <input type="hidden" name="approve" value="false" />
-                <label>"Reason " <input name="reason" maxlength="500" /></label>
-                <button type="submit" class="small secondary">"Reject"</button>
-            </ActionForm>
-        </div>
     }
 }
 
@@ -644,10 +679,27 @@ pub fn ReviewPage() -> impl IntoView {
                 } else {
                     view! {
                         <ul class="applications">
-                            {view.applications.clone().into_iter().map(|card| view! { <ApplicationItem card review=changed /> }).collect_view()}
+                            {view.applications.clone().into_iter().map(|card| view! { <ApplicationItem card /> }).collect_view()}
                         </ul>
                     }.into_any()
                 }}
+                {(!view.members.is_empty()).then(|| view! {
+                    <h2>"Your cluster's members"</h2>
+                    <p class="members-summary">{view.members_summary.clone()}</p>
+                    <table class="data members">
+                        <thead><tr><th scope="col">"Member"</th><th scope="col">"Organisation"</th><th scope="col">"Eligible"</th><th scope="col">"Meetings, or what is missing"</th></tr></thead>
+                        <tbody>
+                            {view.members.iter().map(|m| view! {
+                                <tr class=if m.eligible { "eligible" } else { "not-eligible" }>
+                                    <td>{m.name.clone()}</td>
+                                    <td>{m.organisation.clone()}</td>
+                                    <td>{if m.eligible { "Yes" } else { "Not yet" }}</td>
+                                    <td>{m.detail.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any())}
             </section>
         }
         .into_any()
