@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones behind them.
 #   make run    install what is missing, build, and serve the demo series on http://127.0.0.1:3000
 #   make test   the whole suite: unit, integration on SQLite and PostgreSQL, end-to-end in Chromium
-.PHONY: run test build setup lint fmt clean bench-agenda bench-registration bench-checkin bench-meetings bench-feed bench-grants
+.PHONY: run test build setup lint fmt clean bench bench-agenda bench-registration bench-checkin bench-meetings bench-feed bench-grants
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
@@ -27,6 +27,10 @@ fmt:
 	cargo fmt --all
 
 # Benchmarks print figures; they are not tests and never fail on timing.
+# Every benchmark in release, on both backends, as one table (and JSON), with the bundle's size.
+bench: setup
+	./scripts/bench.sh
+
 bench-agenda:
 	cargo run --release -p server --example bench_agenda
 

@@ -41,9 +41,28 @@ fi
 say "stylesheet"
 sass --no-source-map $($release && echo --style=compressed) style/main.scss "$pkg_dir/app.css"
 
+if $release; then
+  # Content-hashed names, so browsers may keep each file for a year (the server says so for
+  # such names) and a new build is fetched at once. leptos reads the js and wasm hashes from
+  # hash.txt beside the server binary; the shell reads the css one.
+  say "content-hashed bundle names"
+  rm -f "$pkg_dir"/app.*.js "$pkg_dir"/app.*.wasm "$pkg_dir"/app.*.css
+  hashes=""
+  for ext in js wasm css; do
+    hash=$(sha256sum "$pkg_dir/app.$ext" | cut -c1-16)
+    mv -f "$pkg_dir/app.$ext" "$pkg_dir/app.$hash.$ext"
+    hashes+="$ext: $hash"$'\n'
+  done
+  mkdir -p "$target_dir/release"
+  printf '%s' "$hashes" > "$target_dir/release/hash.txt"
+else
+  # A development server must not pick up the hashes of an earlier release build.
+  rm -f "$target_dir/debug/hash.txt"
+fi
+
 say "public assets"
 cp -R public/. "$site_root/"
 
 say "server ($($release && echo release || echo dev))"
 cargo build -p server "${server_flags[@]}"
-say "site in $site_root, WASM $(du -h "$pkg_dir/app.wasm" | cut -f1)"
+say "site in $site_root, WASM $(du -h "$pkg_dir"/app*.wasm | cut -f1 | head -1)"

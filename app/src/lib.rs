@@ -37,7 +37,7 @@ pub mod platform;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -57,6 +57,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <AutoReload options=options.clone() />
+                <link rel="stylesheet" id="leptos" href=stylesheet_href() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -89,6 +90,35 @@ fn content_security_policy() {
     }
 }
 
+/// The content hashes of a release build's bundle files (`js: …`, `wasm: …`, `css: …` lines of
+/// hash.txt beside the server binary, as leptos reads them), read once; None in development.
+#[cfg(feature = "ssr")]
+pub fn bundle_hashes() -> Option<&'static [(String, String)]> {
+    static HASHES: std::sync::OnceLock<Option<Vec<(String, String)>>> = std::sync::OnceLock::new();
+    HASHES
+        .get_or_init(|| {
+            let exe = std::env::current_exe().ok()?;
+            let text = std::fs::read_to_string(exe.parent()?.join("hash.txt")).ok()?;
+            let pairs: Vec<(String, String)> = text
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .map(|(file, hash)| (file.trim().to_string(), hash.trim().to_string()))
+                .collect();
+            (!pairs.is_empty()).then_some(pairs)
+        })
+        .as_deref()
+}
+
+/// The stylesheet's address: hashed in a release build. Linked from the shell (rendered on the
+/// server only), so the browser bundle need not know the hash.
+fn stylesheet_href() -> String {
+    #[cfg(feature = "ssr")]
+    if let Some((_, hash)) = bundle_hashes().and_then(|h| h.iter().find(|(file, _)| file == "css")) {
+        return format!("/pkg/app.{hash}.css");
+    }
+    "/pkg/app.css".to_string()
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -97,7 +127,6 @@ pub fn App() -> impl IntoView {
     // whose data says "not found" or "not allowed" can still answer with 404 or 403.
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/app.css" />
         <Title formatter=|text: String| {
             if text.is_empty() { "EventXchange".to_string() } else { format!("{text} · EventXchange") }
         } />

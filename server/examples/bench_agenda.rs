@@ -2,8 +2,8 @@
 //!
 //!     make bench-agenda          (= cargo run --release -p server --example bench_agenda)
 //!
-//! Starts the real server in this process on a free port with a fresh SQLite database (or the
-//! database in BENCH_DATABASE_URL), loads the demo series plus enough sessions for the
+//! Starts the real server in this process on a free port, once on a fresh SQLite file and once
+//! on a fresh PostgreSQL database (skipped with a message when none answers), loads the demo series plus enough sessions for the
 //! Heidelberg event to have 300, then runs CLIENTS (default 16) concurrent HTTP clients for
 //! SECONDS (default 10) against `/events/heidelberg-2027/agenda` and prints requests/s and the
 //! p50/p99 latency. Clients and server share the machine's cores, as on a small host.
@@ -23,10 +23,10 @@ const TARGET_SESSIONS: usize = 300;
 async fn main() {
     let clients = env_number("CLIENTS", 16) as usize;
     let seconds = env_number("SECONDS", 10);
-    let scratch = std::env::temp_dir().join(format!("exx_bench_{}", std::process::id()));
-    let database_url =
-        std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite:{}/bench.db", scratch.display()));
+    bench_support::on_both_backends("bench_agenda", |url| bench(url, clients, seconds)).await;
+}
 
+async fn bench(database_url: String, clients: usize, seconds: u64) {
     let mut config = server::Cli::from_environment();
     config.database_url = database_url.clone();
     config.demo = true;
@@ -91,10 +91,18 @@ async fn main() {
     // Warm-up, then the measured run.
     let url = if std::env::var("BENCH_API").is_ok() { api_url } else { url };
     run(&client, &url, clients, Duration::from_secs(1)).await;
-    let started = Instant::now();
+    let (started, cpu_at_start) = (Instant::now(), bench_support::cpu_seconds());
     let mut latencies = run(&client, &url, clients, Duration::from_secs(seconds)).await;
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
+    bench_support::record(bench_support::Figure {
+        operation: &format!("agenda page, {total} sessions (SSR)"),
+        backend: state.db.backend_name(),
+        clients,
+        elapsed: started.elapsed(),
+        latencies: &latencies,
+        cpu_at_start,
+    });
     println!(
         "agenda SSR ({} sessions, {} KB page, {} backend): {} clients, {} requests in {:.1} s",
         total,
@@ -112,7 +120,6 @@ async fn main() {
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
     );
     state.db.close().await;
-    let _ = std::fs::remove_dir_all(&scratch);
 }
 
 /// `clients` loops requesting `url` until `duration` has passed; returns every latency.

@@ -99,8 +99,17 @@ async fn bench(database_url: String, tickets: usize, scanners: usize) {
         (scanners, "unknown", &forged[..many]),
     ];
     for (concurrency, kind, slice) in cases {
+        let cpu_at_start = bench_support::cpu_seconds();
         let (elapsed, mut latencies) = target.run(slice, concurrency, kind).await;
         latencies.sort_unstable();
+        bench_support::record(bench_support::Figure {
+            operation: &format!("check-in redeem, {kind}"),
+            backend: db.backend_name(),
+            clients: concurrency,
+            elapsed,
+            latencies: &latencies,
+            cpu_at_start,
+        });
         println!(
             "{concurrency:>9}  {kind:<10} {:>9} {:>11.0} {:>8.2} {:>8.2}",
             latencies.len(),

@@ -123,10 +123,18 @@ async fn bench(database_url: String, clients: usize, seconds: u64) {
     );
     for (label, tag, status) in [("full feed (200)", None, 200), ("unchanged (If-None-Match, 304)", Some(etag), 304)] {
         run(&client, &base, &path, tag.clone(), status, clients, Duration::from_secs(1)).await;
-        let started = Instant::now();
+        let (started, cpu_at_start) = (Instant::now(), bench_support::cpu_seconds());
         let mut latencies = run(&client, &base, &path, tag, status, clients, Duration::from_secs(seconds)).await;
         let elapsed = started.elapsed().as_secs_f64();
         latencies.sort_unstable();
+        bench_support::record(bench_support::Figure {
+            operation: &format!("calendar feed, {label}"),
+            backend: db.backend_name(),
+            clients,
+            elapsed: started.elapsed(),
+            latencies: &latencies,
+            cpu_at_start,
+        });
         println!(
             "{label:<32} requests/s: {:>6.0}   p50: {:.2} ms   p99: {:.2} ms",
             latencies.len() as f64 / elapsed,

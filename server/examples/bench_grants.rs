@@ -248,10 +248,13 @@ async fn measure(db: &Db, members: &[i64], samples: usize) {
 
     // Every member's eligibility, as the partnership's overview lists it; the first run is cold.
     let mut standings = Vec::new();
+    let mut runs = Vec::new();
+    let (overall, cpu_at_start) = (Instant::now(), bench_support::cpu_seconds());
     for run in 1..=3 {
         let start = Instant::now();
         standings = app::grants::store::standings(db, &programme.rules, None).await.expect("standings");
         let took = start.elapsed();
+        runs.push(took);
         let eligible = standings.iter().filter(|s| s.verdict.eligible).count();
         println!(
             "eligibility of every member, run {run}: {:.0} ms (goal ≤ 2 s)   members: {}   eligible: {eligible}",
@@ -259,6 +262,15 @@ async fn measure(db: &Db, members: &[i64], samples: usize) {
             standings.len()
         );
     }
+    runs.sort_unstable();
+    bench_support::record(bench_support::Figure {
+        operation: &format!("eligibility of every member ({} members)", standings.len()),
+        backend: db.backend_name(),
+        clients: 1,
+        elapsed: overall.elapsed(),
+        latencies: &runs,
+        cpu_at_start,
+    });
     let overview: HashMap<i64, &app::grants::rules::Verdict> =
         standings.iter().map(|s| (s.user_id, &s.verdict)).collect();
 
@@ -271,6 +283,7 @@ async fn measure(db: &Db, members: &[i64], samples: usize) {
         ids
     };
     let mut times: Vec<Duration> = Vec::with_capacity(sample.len());
+    let (sampling, cpu_at_start) = (Instant::now(), bench_support::cpu_seconds());
     for user in sample {
         let start = Instant::now();
         let own = app::grants::store::verdict_of(db, &programme.rules, user).await.expect("verdict");
@@ -281,6 +294,15 @@ async fn measure(db: &Db, members: &[i64], samples: usize) {
         assert_eq!(sorted(&listed.counted), sorted(&own.verdict.counted), "member {user}");
     }
     times.sort_unstable();
+    // The time includes the check against the overview above: a few microseconds per member.
+    bench_support::record(bench_support::Figure {
+        operation: "one member's grant verdict",
+        backend: db.backend_name(),
+        clients: 1,
+        elapsed: sampling.elapsed(),
+        latencies: &times,
+        cpu_at_start,
+    });
     println!(
         "one member's verdict ({} members): p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms (goal ≤ 10 ms)",
         times.len(),

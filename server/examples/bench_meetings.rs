@@ -135,7 +135,7 @@ async fn bench(database_url: String, clients: usize, people: usize, requests: us
     let pending = Arc::new(pending);
     let tokens = Arc::new(tokens);
     let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
+    let (started, cpu_at_start) = (Instant::now(), bench_support::cpu_seconds());
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let (client, base, pending, tokens, next) =
@@ -173,6 +173,14 @@ async fn bench(database_url: String, clients: usize, people: usize, requests: us
     let accepted = answers.iter().filter(|(_, ok)| *ok).count();
     let mut latencies: Vec<Duration> = answers.iter().map(|(d, _)| *d).collect();
     latencies.sort_unstable();
+    bench_support::record(bench_support::Figure {
+        operation: "B2B meeting answer (accept or refuse)",
+        backend: db.backend_name(),
+        clients,
+        elapsed: started.elapsed(),
+        latencies: &latencies,
+        cpu_at_start,
+    });
 
     // Nobody and no table double-booked, and every accepted answer is one meeting.
     let (stored, table_clashes, person_clashes): (i64, i64, i64) = app::db_run!(&db, |pool| {
@@ -196,6 +204,7 @@ async fn bench(database_url: String, clients: usize, people: usize, requests: us
     // Suggestions for one participant among all of them.
     let cookie = format!("exx_session={}; exx_csrf={CSRF}", tokens[0]);
     let mut suggestion_times = Vec::new();
+    let (suggesting, cpu_at_start) = (Instant::now(), bench_support::cpu_seconds());
     for _ in 0..20 {
         let start = Instant::now();
         let reply = client
@@ -210,6 +219,14 @@ async fn bench(database_url: String, clients: usize, people: usize, requests: us
         suggestion_times.push(start.elapsed());
     }
     suggestion_times.sort_unstable();
+    bench_support::record(bench_support::Figure {
+        operation: &format!("my meetings + suggestions among {people}"),
+        backend: db.backend_name(),
+        clients: 1,
+        elapsed: suggesting.elapsed(),
+        latencies: &suggestion_times,
+        cpu_at_start,
+    });
 
     println!(
         "B2B booking storm over HTTP ({} backend): {people} participants, 12 slots, 40 tables, {clients} clients",

@@ -67,7 +67,7 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
     let next = Arc::new(AtomicUsize::new(0));
     // Warm-up, then the measured run.
     run(&client, &base, ticket_type, &tokens, &next, clients, Duration::from_secs(1)).await;
-    let started = Instant::now();
+    let (started, cpu_at_start) = (Instant::now(), bench_support::cpu_seconds());
     let mut latencies = run(&client, &base, ticket_type, &tokens, &next, clients, Duration::from_secs(seconds)).await;
     let elapsed = started.elapsed().as_secs_f64();
     let confirmed: i64 = app::db_run!(&db, |pool| sqlx::query_scalar(
@@ -79,6 +79,14 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
     .expect("count"));
     assert_eq!(confirmed as usize, next.load(Ordering::SeqCst).min(people), "every registration is confirmed");
     latencies.sort_unstable();
+    bench_support::record(bench_support::Figure {
+        operation: "free registration (form post + confirmation)",
+        backend: db.backend_name(),
+        clients,
+        elapsed: started.elapsed(),
+        latencies: &latencies,
+        cpu_at_start,
+    });
     println!(
         "free registrations over HTTP ({} backend): {clients} clients, {} registrations in {elapsed:.1} s",
         db.backend_name(),

@@ -45,6 +45,9 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         .site_root(config.site_root.clone())
         .site_pkg_dir(config.site_pkg_dir.clone())
         .site_addr(config.site_addr)
+        // A release build names its bundle files by their content's hash and lists the hashes
+        // in hash.txt beside the server binary (scripts/build-site.sh --release).
+        .hash_files(app::bundle_hashes().is_some())
         .build();
     let public_url = config.public_url();
     let payments = match (&config.stripe_secret_key, &config.stripe_webhook_secret) {
@@ -138,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(csrf_policy(&state), web::guard))
         .layer(middleware::from_fn_with_state(state.settings.secure_cookies, web::security_headers))
+        .layer(middleware::from_fn(web::asset_caching))
         // Pages, JSON (the scanners' offline data above all, on venue Wi-Fi) and the bundle go
         // out gzip-compressed to clients that accept it; images and tiny answers as they are.
         .layer(CompressionLayer::new().gzip(true))

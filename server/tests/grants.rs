@@ -652,7 +652,9 @@ async fn the_partnership_configures_the_programme_and_reads_its_dashboard(backen
         }
     };
     let programme: i64 = scalar(&app, "select max(id) from grant_programmes where id > $1", 0).await;
-    let amounts = || scalar(&app, "select cast(sum(amount) as bigint) from grant_applications where programme_id = $1", programme);
+    let amounts = || {
+        scalar(&app, "select cast(sum(amount) as bigint) from grant_applications where programme_id = $1", programme)
+    };
     let before = amounts().await;
     assert_eq!(field(&save(vec![("budget", "10")]).await), "budget", "below what is committed");
     assert_eq!(field(&save(vec![("countries", "DE, XX")]).await), "countries");

@@ -177,6 +177,23 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
+/// How many times the action succeeded. A resource keyed on it reloads after each success only,
+/// also when two successes return the same value, and never after a refusal (which would reset
+/// what the form holds).
+pub fn successes<I, O>(action: ServerAction<I>) -> ReadSignal<u32>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    let count = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            count.update(|n| *n += 1);
+        }
+    });
+    count.read_only()
+}
+
 /// The message for one field from an action's error.
 pub fn field_message(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || error.get().and_then(|e| e.for_field(field)))

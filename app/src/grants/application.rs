@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApplicationCard;
 use crate::await_view;
-use crate::components::{action_error, field_message, CsrfField, FormAlert};
+use crate::components::{action_error, field_message, successes, CsrfField, FormAlert};
 use crate::error::AppError;
 
 /// The page's view of one application.
@@ -174,8 +174,8 @@ pub fn ApplicationPage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
     let advance = ServerAction::<AdvanceGrantApplication>::new();
     // Reloaded after a step succeeds only, so a refusal stays on screen.
-    let page =
-        Resource::new(move || (id.get(), advance.value().get().and_then(Result::ok)), |(id, _)| load_application(id));
+    let done = successes(advance);
+    let page = Resource::new(move || (id.get(), done.get()), |(id, _)| load_application(id));
     let error = action_error(advance);
     await_view!(page, |view| {
         let card = view.card.clone();

@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::await_view;
-use crate::components::{action_error, field_message, CsrfField, Field, FormAlert};
+use crate::components::{action_error, field_message, successes, CsrfField, Field, FormAlert};
 use crate::error::AppError;
 
 /// The configuration as the form shows it.
@@ -350,10 +350,9 @@ pub fn GrantsDashboardPage() -> impl IntoView {
         let q = query.read();
         (q.get("cluster").and_then(|c| c.parse::<i64>().ok()), q.get("status"), q.get("q"))
     };
-    let dashboard = Resource::new(
-        move || (filters(), save.value().get().and_then(Result::ok)),
-        |((cluster, status, q), _)| load_dashboard(cluster, status, q),
-    );
+    let saved = successes(save);
+    let dashboard =
+        Resource::new(move || (filters(), saved.get()), |((cluster, status, q), _)| load_dashboard(cluster, status, q));
     let error = action_error(save);
     await_view!(dashboard, |view| {
         let f = view.form.clone();

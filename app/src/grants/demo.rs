@@ -31,8 +31,11 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
 }
 
 /// (participant of the Heidelberg event, host organisation — another participant's —, host
-/// city, first and last day, the steps after submission). Visits still to come are in 2027; those done were in October 2026.
-const APPLICATIONS: [(u32, &str, &str, (&str, &str), &[Step]); 9] = [
+/// city, first and last day, the steps after submission). Visits still to come are in 2027;
+/// those done were in October 2026.
+type DemoApplication = (u32, &'static str, &'static str, (&'static str, &'static str), &'static [Step]);
+
+const APPLICATIONS: [DemoApplication; 9] = [
     (5, "Clinical Validation Lab 2", "Leuven", ("2027-03-08", "2027-03-12"), &[]),
     (6, "Sensor Foundry 3", "Copenhagen", ("2027-03-15", "2027-03-19"), &[Step::ConfirmHost]),
     (7, "Data Health 4", "Tartu", ("2027-04-05", "2027-04-09"), &[Step::ConfirmHost, Step::Approve]),

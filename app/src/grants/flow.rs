@@ -235,12 +235,11 @@ async fn budget_effect(tx: &mut Tx, current: &Current, step: Step) -> Result<(),
     }
     // Read inside the transaction: while it holds a connection, asking the pool for another
     // could wait for ever when every connection is held by an approval queued behind this one.
-    let (budget, committed): (i64, i64) = tx_run!(tx, |conn| sqlx::query_as(
-        "select budget, committed from grant_programmes where id = $1"
-    )
-    .bind(current.programme_id)
-    .fetch_one(&mut *conn)
-    .await)?;
+    let (budget, committed): (i64, i64) =
+        tx_run!(tx, |conn| sqlx::query_as("select budget, committed from grant_programmes where id = $1")
+            .bind(current.programme_id)
+            .fetch_one(&mut *conn)
+            .await)?;
     Err(AppError::invalid(
         "application",
         format!(

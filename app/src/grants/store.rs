@@ -476,15 +476,14 @@ pub async fn audit_lines(db: &Db, programme_id: i64, filter: &AuditFilter) -> Re
 /// The organisations a person registered with (their confirmed tickets'), as matched: trimmed,
 /// lower-cased. A member of the host organisation confirms that it receives the visitor.
 pub async fn organisations_of(db: &Db, user_id: i64) -> Result<Vec<String>, AppError> {
-    let names: Vec<String> =
-        db_run!(db, |pool| {
-            sqlx::query_scalar(
+    let names: Vec<String> = db_run!(db, |pool| {
+        sqlx::query_scalar(
         "select distinct organisation from tickets where user_id = $1 and status = 'confirmed' and organisation <> ''"
     )
     .bind(user_id)
     .fetch_all(pool)
     .await
-        })?;
+    })?;
     Ok(names.into_iter().map(|n| n.trim().to_lowercase()).collect())
 }
 

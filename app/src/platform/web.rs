@@ -284,6 +284,26 @@ pub async fn security_headers(State(secure): State<bool>, request: Request, next
     response
 }
 
+/// How long browsers keep the site's own files: a bundle file whose name carries the hash of
+/// its content (`/pkg/app.3f2a9c0d1e4b5a67.wasm`, from a release build) never changes, so it is
+/// kept for a year without asking again; other files under `/pkg/` (a development build's
+/// `app.wasm`) are asked for again each time, answered 304 while unchanged.
+pub fn asset_cache_control(path: &str) -> Option<&'static str> {
+    let name = path.strip_prefix("/pkg/")?;
+    let hashed = name.split('.').any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()));
+    Some(if hashed { "public, max-age=31536000, immutable" } else { "no-cache" })
+}
+
+/// Adds `asset_cache_control` to successful answers for the site's files.
+pub async fn asset_caching(request: Request, next: Next) -> Response {
+    let policy = asset_cache_control(request.uri().path());
+    let mut response = next.run(request).await;
+    if let (Some(policy), true) = (policy, response.status().is_success()) {
+        response.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
 /// The address of the client of the current server-function call or page render (the TCP peer;
 /// a server behind a proxy sees the proxy).
 pub fn client_address() -> Option<std::net::IpAddr> {
@@ -292,6 +312,16 @@ pub fn client_address() -> Option<std::net::IpAddr> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_content_hashed_bundle_files_are_kept_for_a_year() {
+        let year = Some("public, max-age=31536000, immutable");
+        assert_eq!(super::asset_cache_control("/pkg/app.3f2a9c0d1e4b5a67.wasm"), year);
+        assert_eq!(super::asset_cache_control("/pkg/app.3F2A9C0D1E4B5A67.css"), year);
+        assert_eq!(super::asset_cache_control("/pkg/app.wasm"), Some("no-cache"));
+        assert_eq!(super::asset_cache_control("/pkg/app.3f2a9c0d.js"), Some("no-cache"), "too short for a hash");
+        assert_eq!(super::asset_cache_control("/events/3f2a9c0d1e4b5a67"), None, "pages are not assets");
+    }
+
     #[test]
     fn the_token_is_found_in_either_kind_of_form() {
         assert_eq!(super::form_field(b"slug=x&csrf=abc123&csv=a%26b").as_deref(), Some("abc123"));

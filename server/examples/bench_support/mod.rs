@@ -21,6 +21,7 @@ where
     Fut: Future<Output = ()>,
 {
     let scratch = std::env::temp_dir().join(format!("exx_{name}_{}", std::process::id()));
+    reset_peak_rss();
     bench(format!("sqlite:{}/bench.db", scratch.display())).await;
     let _ = std::fs::remove_dir_all(&scratch);
 
@@ -31,6 +32,7 @@ where
             let database = format!("exx_{name}_{}", std::process::id());
             admin.execute(sqlx::AssertSqlSafe(format!("create database {database}"))).await.expect("create database");
             let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+            reset_peak_rss();
             bench(format!("{base}/{database}")).await;
             let _ =
                 admin.execute(sqlx::AssertSqlSafe(format!("drop database if exists {database} with (force)"))).await;
@@ -81,4 +83,77 @@ pub async fn signed_in_people(db: &app::platform::Db, prefix: &str, name: &str, 
         tx.commit().await.expect("commit");
         users
     })
+}
+
+/// The process's CPU time so far (user + system), in seconds, from `/proc/self/stat`; 0 where
+/// there is no /proc. The benchmarks run the server and its clients in one process, so this is
+/// the CPU of both.
+#[allow(dead_code)]
+pub fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // Fields after the command name (which may hold spaces) end with ')'.
+    let rest = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; in clock
+    // ticks, which Linux fixes at 100 per second for this interface.
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Starts the peak-memory count afresh (Linux: writing 5 to clear_refs), so each backend's run
+/// reports its own peak.
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The process's peak resident memory so far, in MiB (`VmHWM`); 0 where there is no /proc.
+#[allow(dead_code)]
+pub fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// One figure of a benchmark run: what was done, on which backend, by how many clients, and
+/// the latencies of each operation (sorted).
+#[allow(dead_code)]
+pub struct Figure<'a> {
+    pub operation: &'a str,
+    pub backend: &'a str,
+    pub clients: usize,
+    pub elapsed: Duration,
+    pub latencies: &'a [Duration],
+    /// `cpu_seconds()` when the measured run started.
+    pub cpu_at_start: f64,
+}
+
+/// Appends the figure as one JSON line to the file named by BENCH_JSON, when set: `make bench`
+/// gathers every benchmark's figures into one table that way.
+#[allow(dead_code)]
+pub fn record(figure: Figure<'_>) {
+    let Ok(path) = std::env::var("BENCH_JSON") else { return };
+    let operations = figure.latencies.len();
+    let cpu_ms_per_op =
+        if operations == 0 { 0.0 } else { (cpu_seconds() - figure.cpu_at_start) * 1000.0 / operations as f64 };
+    let line = serde_json::json!({
+        "operation": figure.operation,
+        "backend": figure.backend,
+        "clients": figure.clients,
+        "operations": operations,
+        "per_second": operations as f64 / figure.elapsed.as_secs_f64().max(1e-9),
+        "p50_ms": quantile_ms(figure.latencies, 0.50),
+        "p99_ms": quantile_ms(figure.latencies, 0.99),
+        "cpu_ms_per_op": cpu_ms_per_op,
+        "peak_rss_mib": peak_rss_mib(),
+    });
+    use std::io::Write;
+    let written =
+        std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|mut file| writeln!(file, "{line}"));
+    if let Err(err) = written {
+        eprintln!("BENCH_JSON {path}: {err}");
+    }
 }
