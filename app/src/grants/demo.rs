@@ -5,7 +5,7 @@
 //! the same steps as real ones (without mail).
 
 use super::flow::{self, Step};
-use super::rules::{self, Programme};
+use super::rules::Programme;
 use super::store;
 use crate::db_run;
 use crate::error::AppError;
@@ -90,36 +90,23 @@ async fn applications(db: &Db) -> Result<(), AppError> {
         .fetch_optional(pool)
         .await)?;
         let Some((user, organisation, cluster, country, home)) = person else { continue };
-        let (Some((host_city, host_country, host_at)), Some((visitor_city, _, visitor_at))) =
-            (super::cities::find(host_city), super::cities::find(&home))
-        else {
-            continue;
-        };
         let (Ok(first_day), Ok(last_day)) = (first.parse::<jiff::civil::Date>(), last.parse::<jiff::civil::Date>())
         else {
             continue;
         };
-        let working_days = rules::working_days(first_day, last_day);
-        let km = rules::distance_km(visitor_at, host_at);
-        let Ok(amount) = rules::amount(&programme.rules, host_country, working_days, km) else { continue };
-        let submission = store::Submission {
+        let plan = super::Plan {
             organisation,
             cluster_id: cluster,
             country,
-            visitor_city: visitor_city.to_string(),
+            visitor_city: &home,
             host_organisation: host.to_string(),
-            host_city: host_city.to_string(),
-            host_country: host_country.to_string(),
-            distance_km: km.round() as i64,
-            first_day: first.to_string(),
-            last_day: last.to_string(),
-            working_days: i64::from(working_days),
+            host_city,
+            days: (first_day, last_day),
             goals: "Start a joint validation study with the host's lab.".into(),
             agenda: "Day 1: lab tour and planning. Following days: joint measurements and a seminar.".into(),
-            amount: amount.total,
-            amount_lines: serde_json::to_string(&amount.lines).unwrap_or_default(),
             verdict: "[]".into(),
         };
+        let Ok(submission) = plan.priced(&programme.rules) else { continue };
         let id = store::submit(db, programme.id, user, &submission, None, now()).await?;
         let reviewer: i64 = db_run!(db, |pool| sqlx::query_scalar(
             "select id from users where role = 'organiser' and cluster_id = $1 order by id limit 1"

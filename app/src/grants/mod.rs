@@ -409,22 +409,6 @@ pub async fn submit_grant_application(
             if host_organisation.is_empty() || host_organisation.chars().count() > 200 {
                 return Err(AppError::invalid("host_organisation", "Name the host organisation."));
             }
-            let (host_city, host_country, host_at) = cities::find(host_city.trim())
-                .ok_or_else(|| AppError::invalid("host_city", "Choose the host's city from the list."))?;
-            let (visitor_city, _, visitor_at) = cities::find(visitor_city.trim())
-                .ok_or_else(|| AppError::invalid("visitor_city", "Choose your organisation's city from the list."))?;
-            if host_country == country {
-                return Err(AppError::invalid(
-                    "host_city",
-                    format!("The host must be in another country than {}.", crate::events::country_name(&country)),
-                ));
-            }
-            if !programme.rules.eligible_countries.iter().any(|c| c == host_country) {
-                return Err(AppError::invalid(
-                    "host_city",
-                    format!("{} is not a country of the programme.", crate::events::country_name(host_country)),
-                ));
-            }
             let day = |field: &str, text: &str| {
                 text.trim()
                     .parse::<jiff::civil::Date>()
@@ -438,10 +422,6 @@ pub async fn submit_grant_application(
             if last < first {
                 return Err(AppError::invalid("last_day", "The stay must end on or after its first day."));
             }
-            let working_days = rules::working_days(first, last);
-            let km = rules::distance_km(visitor_at, host_at);
-            let amount = rules::amount(&programme.rules, host_country, working_days, km)
-                .map_err(|message| AppError::invalid("last_day", message))?;
             let text = |field: &str, value: &str, max: usize| {
                 let value = value.trim().to_string();
                 if value.is_empty() || value.chars().count() > max {
@@ -449,27 +429,22 @@ pub async fn submit_grant_application(
                 }
                 Ok(value)
             };
-            let submission = store::Submission {
+            let plan = Plan {
                 organisation,
                 cluster_id,
                 country,
-                visitor_city: visitor_city.to_string(),
+                visitor_city: visitor_city.trim(),
                 host_organisation,
-                host_city: host_city.to_string(),
-                host_country: host_country.to_string(),
-                distance_km: km.round() as i64,
-                first_day: first.to_string(),
-                last_day: last.to_string(),
-                working_days: i64::from(working_days),
+                host_city: host_city.trim(),
+                days: (first, last),
                 goals: text("goals", &goals, 4_000)?,
                 agenda: text("agenda", &agenda, 4_000)?,
-                amount: amount.total,
-                amount_lines: serde_json::to_string(&amount.lines).unwrap_or_default(),
                 verdict: serde_json::to_string(
                     &verdict.checks.iter().map(|c| (&c.rule, c.passed, &c.detail)).collect::<Vec<_>>(),
                 )
                 .unwrap_or_default(),
             };
+            let submission = plan.priced(&programme.rules)?;
             let receipt = crate::platform::mail::OutgoingMail {
                 recipient: principal.email.clone(),
                 subject: "Your ClusterXchange application is submitted".into(),
@@ -546,6 +521,71 @@ pub async fn load_reviews() -> Result<ReviewView, AppError> {
         }
         .await,
     )
+}
+
+/// What an application is made of before the rules price it: who applies, where to, when, why.
+#[cfg(feature = "ssr")]
+pub(crate) struct Plan<'a> {
+    pub organisation: String,
+    pub cluster_id: i64,
+    /// The visitor's country.
+    pub country: String,
+    pub visitor_city: &'a str,
+    pub host_organisation: String,
+    pub host_city: &'a str,
+    pub days: (jiff::civil::Date, jiff::civil::Date),
+    pub goals: String,
+    pub agenda: String,
+    /// The eligibility verdict as it stands (JSON).
+    pub verdict: String,
+}
+
+#[cfg(feature = "ssr")]
+impl Plan<'_> {
+    /// The application with its amount computed by the programme's rules, explained line by
+    /// line. Refused, naming the field, for a city not on the list, a host in the visitor's own
+    /// country or outside the programme, and a stay of the wrong length.
+    pub(crate) fn priced(self, programme: &rules::Programme) -> Result<store::Submission, AppError> {
+        let (host_city, host_country, host_at) = cities::find(self.host_city)
+            .ok_or_else(|| AppError::invalid("host_city", "Choose the host's city from the list."))?;
+        let (visitor_city, _, visitor_at) = cities::find(self.visitor_city)
+            .ok_or_else(|| AppError::invalid("visitor_city", "Choose your organisation's city from the list."))?;
+        if host_country == self.country {
+            return Err(AppError::invalid(
+                "host_city",
+                format!("The host must be in another country than {}.", crate::events::country_name(&self.country)),
+            ));
+        }
+        if !programme.eligible_countries.iter().any(|c| c == host_country) {
+            return Err(AppError::invalid(
+                "host_city",
+                format!("{} is not a country of the programme.", crate::events::country_name(host_country)),
+            ));
+        }
+        let (first, last) = self.days;
+        let working_days = rules::working_days(first, last);
+        let km = rules::distance_km(visitor_at, host_at);
+        let amount = rules::amount(programme, host_country, working_days, km)
+            .map_err(|message| AppError::invalid("last_day", message))?;
+        Ok(store::Submission {
+            organisation: self.organisation,
+            cluster_id: self.cluster_id,
+            country: self.country,
+            visitor_city: visitor_city.to_string(),
+            host_organisation: self.host_organisation,
+            host_city: host_city.to_string(),
+            host_country: host_country.to_string(),
+            distance_km: km.round() as i64,
+            first_day: first.to_string(),
+            last_day: last.to_string(),
+            working_days: i64::from(working_days),
+            goals: self.goals,
+            agenda: self.agenda,
+            amount: amount.total,
+            amount_lines: serde_json::to_string(&amount.lines).unwrap_or_default(),
+            verdict: self.verdict,
+        })
+    }
 }
 
 /// The grants' routes that are not pages: evidence packs, evidence files, closing reports and

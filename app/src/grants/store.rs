@@ -84,43 +84,25 @@ pub async fn current(db: &Db) -> Result<Option<CurrentProgramme>, AppError> {
     }))
 }
 
-/// Sets up a programme with these rules (the demo's; the admin page will edit them).
+/// Sets up a programme with these rules (the demo's; the partnership edits them at
+/// `/admin/grants`): a row with nothing committed, then the rules as `update` writes them.
 pub async fn create(db: &Db, name: &str, rules: &Programme, budget: i64, window: (i64, i64)) -> Result<i64, AppError> {
-    db_run!(db, |pool| {
-        use crate::platform::db::WriteTransaction;
-        let mut tx = pool.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "insert into grant_programmes (name, eligible_countries, min_meetings, require_verified, min_days, max_days,
-                                           full_rate_days, full_rate_km, max_per_visitor, currency, budget, committed,
-                                           paid, opens_at, closes_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'EUR', $10, 0, 0, $11, $12) returning id",
-        )
-        .bind(name)
-        .bind(rules.eligible_countries.join(","))
-        .bind(i64::from(rules.min_meetings))
-        .bind(rules.require_verified)
-        .bind(i64::from(rules.min_days))
-        .bind(i64::from(rules.max_days))
-        .bind(i64::from(rules.full_rate_days))
-        .bind(rules.full_rate_km.round() as i64)
-        .bind(rules.max_per_visitor)
-        .bind(budget)
-        .bind(window.0)
-        .bind(window.1)
-        .fetch_one(&mut *tx)
-        .await?;
-        for (country, cents) in &rules.lump_sums {
-            sqlx::query("insert into grant_lump_sums (programme_id, country, cents) values ($1, $2, $3)")
-                .bind(id)
-                .bind(country)
-                .bind(cents)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok::<_, sqlx::Error>(id)
-    })
-    .map_err(AppError::from)
+    let mut tx = db.begin_write().await?;
+    let id: i64 =
+        tx_run!(&mut tx, |conn| {
+            sqlx::query_scalar(
+        "insert into grant_programmes (name, eligible_countries, min_meetings, require_verified, min_days, max_days,
+                                       full_rate_days, full_rate_km, max_per_visitor, currency, budget, committed,
+                                       paid, opens_at, closes_at)
+         values ($1, '', 0, true, 1, 1, 0, 0, 0, 'EUR', 0, 0, 0, 0, 0) returning id"
+    )
+    .bind(name)
+    .fetch_one(&mut *conn)
+    .await
+        })?;
+    write_rules(&mut tx, id, name, rules, budget, window).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 #[derive(FromRow)]
@@ -150,26 +132,33 @@ pub struct MemberMeeting {
 /// The person's agreed meetings across all events of the series, with the country of the
 /// partner's cluster and whether each was verified as held.
 pub async fn member_meetings(db: &Db, user_id: i64) -> Result<Vec<MemberMeeting>, AppError> {
-    let rows: Vec<MeetingFacts> = db_run!(db, |pool| sqlx::query_as(
-        "select m.id, pc.country as partner_country, p.organisation as partner_organisation,
+    let rows: Vec<MeetingFacts> = db_run!(db, |pool| {
+        sqlx::query_as(
+        // Each side of a meeting through its own index (a join on "either ticket" made
+        // SQLite read every meeting of the series).
+        "with mine as (select id from tickets where user_id = $1),
+              sides as (select m.id, m.requester_ticket_id as my_ticket, m.recipient_ticket_id as partner_ticket
+                          from meetings m where m.requester_ticket_id in (select id from mine) and m.status = 'accepted'
+                        union all
+                        select m.id, m.recipient_ticket_id, m.requester_ticket_id
+                          from meetings m where m.recipient_ticket_id in (select id from mine) and m.status = 'accepted')
+         select m.id, pc.country as partner_country, p.organisation as partner_organisation,
                 p.attendee_name as partner_name, e.title as event_title, s.starts_at,
                 m.held_confirmed_at, m.no_show_reported_at, m.dispute_decision,
                 (select count(*) from checkins c
-                  where c.ticket_id = mine.id and c.direction = 'entry' and c.undone_at is null) as my_entries,
+                  where c.ticket_id = sides.my_ticket and c.direction = 'entry' and c.undone_at is null) as my_entries,
                 (select count(*) from checkins c
                   where c.ticket_id = p.id and c.direction = 'entry' and c.undone_at is null) as partner_entries
-           from meetings m
-           join tickets mine on mine.id in (m.requester_ticket_id, m.recipient_ticket_id) and mine.user_id = $1
-           join tickets p on p.id = case when m.requester_ticket_id = mine.id
-                                         then m.recipient_ticket_id else m.requester_ticket_id end
+           from sides join meetings m on m.id = sides.id
+           join tickets p on p.id = sides.partner_ticket
            left join clusters pc on pc.id = p.cluster_id
            join events e on e.id = m.event_id join b2b_slots s on s.id = m.slot_id
-          where m.status = 'accepted'
           order by s.starts_at, m.id"
     )
     .bind(user_id)
     .fetch_all(pool)
-    .await)?;
+    .await
+    })?;
     Ok(rows
         .into_iter()
         .map(|r| MemberMeeting {
@@ -674,12 +663,27 @@ pub async fn update(
     budget: i64,
     window: (i64, i64),
 ) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    write_rules(&mut tx, programme_id, name, rules, budget, window).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes a programme's name, rules, budget and window, and replaces its lump sums, in the
+/// caller's transaction. The budget cannot go below what is committed (a check constraint).
+async fn write_rules(
+    tx: &mut Tx,
+    programme_id: i64,
+    name: &str,
+    rules: &Programme,
+    budget: i64,
+    window: (i64, i64),
+) -> Result<(), AppError> {
     const BUDGET: crate::platform::db::Constraint = crate::platform::db::Constraint {
         postgres: "grant_programmes_budget_check",
         sqlite: "grant_programmes_budget_check",
     };
-    let mut tx = db.begin_write().await?;
-    let updated = tx_run!(&mut tx, |conn| sqlx::query(
+    let updated = tx_run!(tx, |conn| sqlx::query(
         "update grant_programmes
             set name = $1, eligible_countries = $2, min_meetings = $3, require_verified = $4, min_days = $5,
                 max_days = $6, full_rate_days = $7, full_rate_km = $8, max_per_visitor = $9, budget = $10,
@@ -703,13 +707,13 @@ pub async fn update(
     .await
     .map(|_| ()));
     BUDGET.or_invalid(updated, "budget", "The budget cannot be less than what is already committed.")?;
-    tx_run!(&mut tx, |conn| sqlx::query("delete from grant_lump_sums where programme_id = $1")
+    tx_run!(tx, |conn| sqlx::query("delete from grant_lump_sums where programme_id = $1")
         .bind(programme_id)
         .execute(&mut *conn)
         .await
         .map(|_| ()))?;
     for (country, cents) in &rules.lump_sums {
-        tx_run!(&mut tx, |conn| sqlx::query(
+        tx_run!(tx, |conn| sqlx::query(
             "insert into grant_lump_sums (programme_id, country, cents) values ($1, $2, $3)"
         )
         .bind(programme_id)
@@ -719,6 +723,5 @@ pub async fn update(
         .await
         .map(|_| ()))?;
     }
-    tx.commit().await?;
     Ok(())
 }
