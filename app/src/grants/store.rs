@@ -88,9 +88,8 @@ pub async fn current(db: &Db) -> Result<Option<CurrentProgramme>, AppError> {
 /// `/admin/grants`): a row with nothing committed, then the rules as `update` writes them.
 pub async fn create(db: &Db, name: &str, rules: &Programme, budget: i64, window: (i64, i64)) -> Result<i64, AppError> {
     let mut tx = db.begin_write().await?;
-    let id: i64 =
-        tx_run!(&mut tx, |conn| {
-            sqlx::query_scalar(
+    let id: i64 = tx_run!(&mut tx, |conn| {
+        sqlx::query_scalar(
         "insert into grant_programmes (name, eligible_countries, min_meetings, require_verified, min_days, max_days,
                                        full_rate_days, full_rate_km, max_per_visitor, currency, budget, committed,
                                        paid, opens_at, closes_at)
@@ -99,7 +98,7 @@ pub async fn create(db: &Db, name: &str, rules: &Programme, budget: i64, window:
     .bind(name)
     .fetch_one(&mut *conn)
     .await
-        })?;
+    })?;
     write_rules(&mut tx, id, name, rules, budget, window).await?;
     tx.commit().await?;
     Ok(id)
