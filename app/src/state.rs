@@ -18,6 +18,8 @@ pub struct AppState {
     pub agendas: Arc<crate::agenda::store::AgendaCache>,
     /// The events' badge signing keys, cached (every scan needs one).
     pub badge_keys: Arc<crate::badges::keys::BadgeKeys>,
+    /// The one writer of check-ins, committing the scans waiting at a moment together.
+    pub checkins: Arc<crate::checkin::writer::CheckinWriter>,
     /// Stripe, when configured; without it paid tickets are shown as unavailable.
     pub payments: Option<Arc<crate::payments::Payments>>,
     /// Per-client allowances for account forms and voucher codes.

@@ -88,6 +88,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         }),
         agendas: Arc::default(),
         badge_keys: Arc::new(app::badges::keys::BadgeKeys::new(config.badge_key_secret.as_deref())),
+        checkins: Arc::default(),
         payments,
         limits: Arc::default(),
     })
@@ -136,6 +137,8 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(middleware::from_fn_with_state(web::ServerFnLimit(SERVER_FN_BODY_LIMIT), web::server_fn_answers))
+        // Inside the CSRF guard: a stored agenda page is given the visitor's own token.
+        .layer(middleware::from_fn_with_state(state.clone(), app::agenda::page_cache::serve))
         // Every route reads at most this much (axum's own default is 2 MiB); the speaker photo
         // upload sets its own, larger limit.
         .layer(axum::extract::DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))

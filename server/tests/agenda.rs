@@ -283,6 +283,56 @@ async fn limited_seats_are_never_overbooked(backend: Backend) {
     assert_eq!((taken, chosen), (5, 5));
 }
 
+/// Anonymous visitors' agenda pages come from the page store while the agenda is unchanged:
+/// each visitor still gets their own CSRF token and a script nonce never served before, and a
+/// new session or a taken seat shows at once; signed-in visitors get their own page.
+async fn stored_agenda_pages_stay_personal_and_current(backend: Backend) {
+    let app = app_or_skip!(backend);
+    let page = format!("/events/{HEIDELBERG}/agenda");
+    let visit = |browser: Browser| {
+        let url = format!("{}{page}", app.base());
+        async move {
+            let response = browser.client.get(url).header("accept", "text/html").send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            let policy = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+            let nonce = policy.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+            let html = response.text().await.unwrap();
+            (browser.cookie("exx_csrf").expect("a CSRF cookie"), nonce, html)
+        }
+    };
+    let mut nonces = std::collections::HashSet::new();
+    let mut tokens = Vec::new();
+    for _ in 0..3 {
+        let (token, nonce, html) = visit(Browser::new(app.base())).await;
+        assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the page's scripts carry the header's nonce");
+        assert!(nonces.insert(nonce), "a nonce was served twice");
+        for earlier in &tokens {
+            assert!(!html.contains(earlier), "another visitor's CSRF token is in the page");
+        }
+        tokens.push(token);
+    }
+
+    // A new session with seats is on the next anonymous page, and so is a taken seat.
+    let organiser = app.signed_in("organiser.biorn@eventxchange.test").await;
+    let mut fields = session_form("", "Stored-page clinic", "2027-03-17", "16:00", "17:00", "Hall Neckar", "");
+    fields.iter_mut().find(|(name, _)| *name == "capacity").unwrap().1 = "3";
+    let created = organiser.submit("save_session", &fields).await;
+    assert!(created.ok(), "{created:?}");
+    let session_id = created.body.as_i64().unwrap().to_string();
+    let (_, _, html) = visit(Browser::new(app.base())).await;
+    assert!(html.contains("Stored-page clinic") && html.contains("0 of 3 seats taken"), "the new session shows");
+    let (_, holder) = app.ticket_holder("stored.page@example.org", "Page Reader", HEIDELBERG).await;
+    let taken =
+        holder.submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &session_id), ("remove", "false")]).await;
+    assert!(taken.ok(), "{taken:?}");
+    let (_, _, html) = visit(Browser::new(app.base())).await;
+    assert!(html.contains("1 of 3 seats taken"), "the taken seat shows");
+
+    // The signed-in holder's own page offers to remove the session: not the anonymous page.
+    let (_, _, html) = visit(holder).await;
+    assert!(html.contains("Remove from my agenda"), "a signed-in visitor gets a page of their own");
+}
+
 fn session_form<'a>(
     id: &'a str,
     title: &'a str,
@@ -611,6 +661,7 @@ async fn organisers_rename_and_remove_speakers_rooms_and_tracks(backend: Backend
 }
 
 on_both_backends!(
+    stored_agenda_pages_stay_personal_and_current,
     organisers_rename_and_remove_speakers_rooms_and_tracks,
     organisers_edit_event_details,
     speaker_photos_are_checked_resized_and_served,

@@ -12,6 +12,8 @@ mod editor;
 pub mod http;
 mod pages;
 #[cfg(feature = "ssr")]
+pub mod page_cache;
+#[cfg(feature = "ssr")]
 pub mod photos;
 #[cfg(feature = "ssr")]
 pub mod rules;

@@ -30,6 +30,8 @@ use crate::platform::{now, Db};
 pub struct AgendaCache {
     /// Event id → (agenda version, its sessions).
     events: Mutex<HashMap<i64, CachedAgenda>>,
+    /// The agenda pages anonymous visitors are served.
+    pub pages: super::page_cache::PageCache,
 }
 
 type CachedAgenda = (i64, Arc<Vec<StoredSession>>);

@@ -13,6 +13,8 @@ pub mod rules;
 mod scanner;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod writer;
 
 pub use organiser::*;
 pub use scanner::*;

@@ -5,8 +5,9 @@
 use sqlx::FromRow;
 
 use super::rules::{
-    self, BundleTicket, Direction, EarlierCheckin, EventKey, ListKind, OfflineBundle, ScanOutcome, Verdict,
+    self, BundleTicket, Direction, EventKey, ListKind, OfflineBundle, ScanOutcome, Verdict,
 };
+use super::writer::{Entry, Recorded};
 use crate::badges::code;
 use crate::db_run;
 use crate::error::AppError;
@@ -326,13 +327,29 @@ pub async fn redeem(state: &AppState, list: &ScanList, scan: &Scan, device: &str
     if judged.verdict != Verdict::Valid {
         return Ok(judged);
     }
+    let entry = Entry {
+        list_id: list.row.id,
+        ticket_id: ticket.id,
+        direction: scan.direction,
+        single_entry: !list.row.multi_entry,
+        device: device.to_string(),
+        idempotency_key: scan.idempotency_key.clone(),
+        scanned_at: scan.scanned_at,
+        offline: scan.offline,
+    };
     // A lost race with an undo can leave neither a row nor a winner: decide again, once.
     for _ in 0..2 {
-        match record(db, list, ticket.id, scan, device).await? {
+        match state.checkins.record(db, entry.clone()).await? {
             Recorded::New(id) | Recorded::Replayed(id) => {
                 let mut outcome = judged.clone();
                 outcome.checkin_id = Some(id);
                 return Ok(outcome);
+            }
+            Recorded::KeyReused => {
+                return Err(AppError::invalid(
+                    "idempotency_key",
+                    "This idempotency key was already used for another ticket; make a new key for every scan.",
+                ))
             }
             Recorded::Duplicate(Some(earlier)) => {
                 return Ok(rules::judge_ticket(
@@ -348,64 +365,6 @@ pub async fn redeem(state: &AppState, list: &ScanList, scan: &Scan, device: &str
         }
     }
     Err(crate::platform::error::internal("check-in", "entry conflicted twice without a winner"))
-}
-
-enum Recorded {
-    New(i64),
-    /// The same idempotency key was recorded before: the first answer stands.
-    Replayed(i64),
-    Duplicate(Option<EarlierCheckin>),
-}
-
-async fn record(db: &Db, list: &ScanList, ticket_id: i64, scan: &Scan, device: &str) -> Result<Recorded, AppError> {
-    let inserted: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
-        "insert into checkins (list_id, ticket_id, direction, single_entry, device, idempotency_key, scanned_at,
-                               recorded_at, offline)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         on conflict do nothing
-         returning id"
-    )
-    .bind(list.row.id)
-    .bind(ticket_id)
-    .bind(scan.direction.as_str())
-    .bind(!list.row.multi_entry)
-    .bind(device)
-    .bind(&scan.idempotency_key)
-    .bind(scan.scanned_at)
-    .bind(now())
-    .bind(scan.offline)
-    .fetch_optional(pool)
-    .await)?;
-    if let Some(id) = inserted {
-        return Ok(Recorded::New(id));
-    }
-    let same_key: Option<(i64, i64)> = db_run!(db, |pool| sqlx::query_as(
-        "select id, ticket_id from checkins where list_id = $1 and idempotency_key = $2"
-    )
-    .bind(list.row.id)
-    .bind(&scan.idempotency_key)
-    .fetch_optional(pool)
-    .await)?;
-    if let Some((id, earlier_ticket)) = same_key {
-        if earlier_ticket != ticket_id {
-            return Err(AppError::invalid(
-                "idempotency_key",
-                "This idempotency key was already used for another ticket; make a new key for every scan.",
-            ));
-        }
-        return Ok(Recorded::Replayed(id));
-    }
-    let earlier: Option<(i64, String, String)> = db_run!(db, |pool| sqlx::query_as(
-        "select c.scanned_at, l.name, c.device from checkins c join checkin_lists l on l.id = c.list_id
-          where c.list_id = $1 and c.ticket_id = $2 and c.single_entry and c.direction = $3
-            and c.undone_at is null"
-    )
-    .bind(list.row.id)
-    .bind(ticket_id)
-    .bind(Direction::Entry)
-    .fetch_optional(pool)
-    .await)?;
-    Ok(Recorded::Duplicate(earlier.map(|(at, list, device)| EarlierCheckin { at, list, device })))
 }
 
 /// Takes back a check-in (a mistaken scan); the ticket may enter again.
@@ -626,6 +585,48 @@ pub async fn revoke_device(db: &Db, event_id: i64, device_id: i64) -> Result<(),
         return Err(AppError::NotFound("This device".into()));
     }
     Ok(())
+}
+
+/// A device's scan on one of its event's lists, in one round trip: the live device the bearer
+/// token belongs to, its event named by `slug`, and the list. `None` when any of these does not
+/// hold; the caller then finds out which, for the answer (the rare path may take longer).
+pub async fn device_station(
+    db: &Db,
+    token: &str,
+    slug: &str,
+    list_id: i64,
+) -> Result<Option<(Device, ScanList)>, AppError> {
+    let row: Option<DeviceStation> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select d.id as device_id, d.label, d.created_at, {LIST_COLUMNS}
+           from scanner_devices d
+           join events e on e.id = d.event_id
+           join checkin_lists l on l.event_id = e.id
+          where d.token_hash = $1 and d.revoked_at is null and e.slug = $2 and l.id = $3"
+    )))
+    .bind(token_hash(token))
+    .bind(slug)
+    .bind(list_id)
+    .fetch_optional(pool)
+    .await)?;
+    let Some(row) = row else { return Ok(None) };
+    let device = Device {
+        id: row.device_id,
+        event_id: row.list.event_id,
+        label: row.label,
+        created_at: row.created_at,
+        revoked_at: None,
+    };
+    let admitted = admitted(db, &row.list).await?;
+    Ok(Some((device, ScanList { row: row.list, admitted })))
+}
+
+#[derive(FromRow)]
+struct DeviceStation {
+    device_id: i64,
+    label: String,
+    created_at: i64,
+    #[sqlx(flatten)]
+    list: ListRow,
 }
 
 /// The live device a bearer token belongs to.

@@ -1,0 +1,176 @@
+//! Group commit for check-ins. Every acknowledged check-in must survive a power loss, and on
+//! SQLite (`synchronous = FULL`) that is one fsync per commit: sixteen scanners each committing
+//! their own insert queue on the write lock, one fsync after another. Here one writer task takes
+//! the check-ins waiting at that moment, records them all in one transaction, commits once, and
+//! only then answers each scan. A rush of scans costs one fsync per batch instead of one per
+//! scan; a lone scan is committed at once, as before (nothing waits for a batch to fill).
+//!
+//! Only the insert runs on the writer: the badge's signature and the ticket were checked by the
+//! request before it queued its check-in. The one-entry rule stays in the database (the partial
+//! unique index `checkins_one_entry`); two scans of one ticket in the same batch meet it as two
+//! statements of one transaction, and the second finds the first's row.
+
+use std::sync::OnceLock;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::rules::{Direction, EarlierCheckin};
+use crate::platform::db::{Db, Tx};
+use crate::platform::now;
+use crate::tx_run;
+
+/// At most this many check-ins per transaction: a batch stays a few milliseconds of work, so
+/// the scans behind it do not wait long for theirs.
+const MOST_PER_BATCH: usize = 128;
+/// Scans queued beyond this wait for room (back-pressure instead of unbounded memory).
+const QUEUE: usize = 1024;
+
+/// A check-in a scan asks to record.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub list_id: i64,
+    pub ticket_id: i64,
+    pub direction: Direction,
+    pub single_entry: bool,
+    pub device: String,
+    pub idempotency_key: String,
+    pub scanned_at: i64,
+    pub offline: bool,
+}
+
+/// What became of an entry.
+#[derive(Clone, Debug)]
+pub enum Recorded {
+    New(i64),
+    /// The same idempotency key was recorded before, for this ticket: the first answer stands.
+    Replayed(i64),
+    /// The same idempotency key was recorded before, for another ticket.
+    KeyReused,
+    /// The ticket is inside already on this single-entry list (`None`: the earlier entry was
+    /// undone between the insert and the look-up; decide again).
+    Duplicate(Option<EarlierCheckin>),
+}
+
+struct Queued {
+    entry: Entry,
+    answer: oneshot::Sender<Result<Recorded, sqlx::Error>>,
+}
+
+/// The writer of one database; it starts on first use, on the runtime that uses it, and stops
+/// when the last handle to it is dropped.
+#[derive(Debug, Default)]
+pub struct CheckinWriter {
+    inbox: OnceLock<mpsc::Sender<Queued>>,
+}
+
+impl CheckinWriter {
+    /// Records `entry`, answering once the transaction it went into has committed.
+    pub async fn record(&self, db: &Db, entry: Entry) -> Result<Recorded, sqlx::Error> {
+        let inbox = self.inbox.get_or_init(|| {
+            let (inbox, queue) = mpsc::channel(QUEUE);
+            tokio::spawn(run(db.clone(), queue));
+            inbox
+        });
+        let (answer, answered) = oneshot::channel();
+        let queued = Queued { entry, answer };
+        match inbox.send(queued).await {
+            Ok(()) => match answered.await {
+                Ok(result) => result,
+                // The writer went away with the entry (its runtime shut down), maybe before and
+                // maybe after the commit: the scan fails unacknowledged, and the device's retry
+                // with the same idempotency key finds whichever it was.
+                Err(_) => Err(sqlx::Error::WorkerCrashed),
+            },
+            // The writer stopped before taking it (a runtime that ended): record it alone.
+            Err(mpsc::error::SendError(queued)) => record_alone(db, &queued.entry).await,
+        }
+    }
+}
+
+async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
+    let mut batch = Vec::with_capacity(MOST_PER_BATCH);
+    // Waits for one entry, then takes whatever else is waiting at that moment.
+    while queue.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
+        let entries: Vec<&Entry> = batch.iter().map(|queued| &queued.entry).collect();
+        match record_batch(&db, &entries).await {
+            Ok(answers) => {
+                for (queued, answer) in batch.drain(..).zip(answers) {
+                    let _ = queued.answer.send(Ok(answer));
+                }
+            }
+            Err(error) => {
+                // The batch rolled back as a whole. Each entry gets its own transaction, so one
+                // entry's fault (or a passing one of the database's) is only its own answer.
+                tracing::warn!("a batch of {} check-ins failed ({error}); recording them one by one", batch.len());
+                for queued in batch.drain(..) {
+                    let answer = record_alone(&db, &queued.entry).await;
+                    let _ = queued.answer.send(answer);
+                }
+            }
+        }
+    }
+}
+
+async fn record_batch(db: &Db, entries: &[&Entry]) -> Result<Vec<Recorded>, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let recorded_at = now();
+    let mut answers = Vec::with_capacity(entries.len());
+    for entry in entries {
+        answers.push(record_in(&mut tx, entry, recorded_at).await?);
+    }
+    tx.commit().await?;
+    Ok(answers)
+}
+
+async fn record_alone(db: &Db, entry: &Entry) -> Result<Recorded, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let answer = record_in(&mut tx, entry, now()).await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+/// Inserts the check-in unless the ticket is already inside (single-entry) or the key was seen.
+async fn record_in(tx: &mut Tx, entry: &Entry, recorded_at: i64) -> Result<Recorded, sqlx::Error> {
+    let inserted: Option<i64> = tx_run!(tx, |conn| sqlx::query_scalar(
+        "insert into checkins (list_id, ticket_id, direction, single_entry, device, idempotency_key, scanned_at,
+                               recorded_at, offline)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict do nothing
+         returning id"
+    )
+    .bind(entry.list_id)
+    .bind(entry.ticket_id)
+    .bind(entry.direction.as_str())
+    .bind(entry.single_entry)
+    .bind(&entry.device)
+    .bind(&entry.idempotency_key)
+    .bind(entry.scanned_at)
+    .bind(recorded_at)
+    .bind(entry.offline)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    if let Some(id) = inserted {
+        return Ok(Recorded::New(id));
+    }
+    let same_key: Option<(i64, i64)> = tx_run!(tx, |conn| sqlx::query_as(
+        "select id, ticket_id from checkins where list_id = $1 and idempotency_key = $2"
+    )
+    .bind(entry.list_id)
+    .bind(&entry.idempotency_key)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    if let Some((id, earlier_ticket)) = same_key {
+        return Ok(if earlier_ticket == entry.ticket_id { Recorded::Replayed(id) } else { Recorded::KeyReused });
+    }
+    let earlier: Option<(i64, String, String)> = tx_run!(tx, |conn| sqlx::query_as(
+        "select c.scanned_at, l.name, c.device from checkins c join checkin_lists l on l.id = c.list_id
+          where c.list_id = $1 and c.ticket_id = $2 and c.single_entry and c.direction = $3
+            and c.undone_at is null"
+    )
+    .bind(entry.list_id)
+    .bind(entry.ticket_id)
+    .bind(Direction::Entry)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    Ok(Recorded::Duplicate(earlier.map(|(at, list, device)| EarlierCheckin { at, list, device })))
+}
