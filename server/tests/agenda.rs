@@ -322,8 +322,9 @@ async fn stored_agenda_pages_stay_personal_and_current(backend: Backend) {
     let (_, _, html) = visit(Browser::new(app.base())).await;
     assert!(html.contains("Stored-page clinic") && html.contains("0 of 3 seats taken"), "the new session shows");
     let (_, holder) = app.ticket_holder("stored.page@example.org", "Page Reader", HEIDELBERG).await;
-    let taken =
-        holder.submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &session_id), ("remove", "false")]).await;
+    let taken = holder
+        .submit("personal_agenda", &[("slug", HEIDELBERG), ("session_id", &session_id), ("remove", "false")])
+        .await;
     assert!(taken.ok(), "{taken:?}");
     let (_, _, html) = visit(Browser::new(app.base())).await;
     assert!(html.contains("1 of 3 seats taken"), "the taken seat shows");

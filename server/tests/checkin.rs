@@ -13,6 +13,7 @@ use common::{Backend, Browser, ServerProcess, TestApp};
 use serde_json::{json, Value};
 
 on_both_backends!(
+    one_batch_of_check_ins_keeps_every_rule,
     badges_carry_a_signed_code_an_independent_decoder_reads,
     door_scans_get_the_right_verdicts,
     the_device_api_refuses_strangers_and_bad_requests,
@@ -386,6 +387,72 @@ async fn the_device_api_refuses_strangers_and_bad_requests(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/v1/events/{slug}/checkin-lists/{list}/redeem"]["post"].is_object());
+}
+
+/// The writer's batches: however the scans fall into transactions, a ticket enters once, a
+/// device's retry gets the first answer, and a key used for two tickets is refused.
+async fn one_batch_of_check_ins_keeps_every_rule(backend: Backend) {
+    use app::checkin::writer::{Entry, Recorded};
+    let app = app_or_skip!(TestApp::spawn(backend));
+    let entrance = list_id(&app, HEIDELBERG, "Main entrance").await;
+    let event = event_id(&app, HEIDELBERG).await;
+    let crowd = app::checkin::demo::crowd(app.db(), event, "Batch", 3).await.unwrap();
+    let entry = |ticket: i64, key: &str| Entry {
+        list_id: entrance,
+        ticket_id: ticket,
+        direction: Direction::Entry,
+        single_entry: true,
+        device: "Batch door".into(),
+        idempotency_key: key.into(),
+        scanned_at: app::platform::now(),
+        offline: false,
+    };
+    let (a, b, c) = (crowd[0], crowd[1], crowd[2]);
+    let scans = [
+        entry(a, "batch-a-one"),
+        entry(a, "batch-a-two"),
+        entry(b, "batch-b"),
+        entry(b, "batch-b"),
+        entry(c, "batch-b"),
+    ];
+    // Queued together, so that the writer finds them waiting at once.
+    let queued: Vec<_> = scans
+        .iter()
+        .map(|scan| {
+            let (writer, db, scan) = (app.server.state.checkins.clone(), app.db().clone(), scan.clone());
+            tokio::spawn(async move { writer.record(&db, scan).await })
+        })
+        .collect();
+    let mut answers: Vec<Recorded> = Vec::new();
+    for answer in queued {
+        answers.push(answer.await.unwrap().unwrap());
+    }
+    let id = |answer: &Recorded| match answer {
+        Recorded::New(id) | Recorded::Replayed(id) => Some(*id),
+        _ => None,
+    };
+    let a_in: Vec<_> = answers[..2].iter().filter_map(id).collect();
+    assert_eq!(a_in.len(), 1, "one of two scans of a ticket enters: {answers:?}");
+    assert!(
+        answers[..2]
+            .iter()
+            .any(|answer| matches!(answer, Recorded::Duplicate(Some(earlier)) if earlier.device == "Batch door")),
+        "the other is told where it entered: {answers:?}"
+    );
+    // One key, three scans: whichever ticket it reached first enters (B's retry gets B's first
+    // answer), and the key is refused for the other ticket.
+    let (b_twice, c_once) = ((id(&answers[2]), id(&answers[3])), id(&answers[4]));
+    let b_entered = b_twice.0.is_some();
+    if b_entered {
+        assert_eq!(b_twice.0, b_twice.1, "a retry gets the first answer: {answers:?}");
+        assert!(matches!(answers[4], Recorded::KeyReused), "a key is one scan's: {answers:?}");
+    } else {
+        assert!(c_once.is_some(), "{answers:?}");
+        assert!(answers[2..4].iter().all(|answer| matches!(answer, Recorded::KeyReused)), "{answers:?}");
+    }
+    for (ticket, live) in [(a, 1), (b, i64::from(b_entered)), (c, i64::from(!b_entered))] {
+        assert_eq!(live_entries(&app, entrance, ticket).await, live);
+    }
 }
 
 async fn eight_devices_scanning_one_ticket_admit_it_once(backend: Backend) {

@@ -10,9 +10,9 @@ pub mod demo;
 mod editor;
 #[cfg(feature = "ssr")]
 pub mod http;
-mod pages;
 #[cfg(feature = "ssr")]
 pub mod page_cache;
+mod pages;
 #[cfg(feature = "ssr")]
 pub mod photos;
 #[cfg(feature = "ssr")]

@@ -5,7 +5,7 @@
 use sqlx::FromRow;
 
 use super::rules::{
-    self, BundleTicket, Direction, EventKey, ListKind, OfflineBundle, ScanOutcome, Verdict,
+    self, BundleTicket, Direction, EarlierCheckin, EventKey, ListKind, OfflineBundle, ScanOutcome, Verdict,
 };
 use super::writer::{Entry, Recorded};
 use crate::badges::code;
@@ -197,6 +197,62 @@ pub async fn ticket_for_scan(db: &Db, event_id: i64, ticket_id: i64) -> Result<O
     Ok(row.map(TicketForScan::into_bundle))
 }
 
+/// The live entry of a ticket on a single-entry list.
+#[derive(FromRow)]
+struct LiveEntry {
+    id: i64,
+    idempotency_key: String,
+    scanned_at: i64,
+    device: String,
+}
+
+#[derive(FromRow)]
+struct TicketAtList {
+    #[sqlx(flatten)]
+    ticket: TicketForScan,
+    entry_id: Option<i64>,
+    entry_key: Option<String>,
+    entry_scanned_at: Option<i64>,
+    entry_device: Option<String>,
+}
+
+/// A ticket of the event as a scan sees it, with its live entry when the scan is an entry on a
+/// single-entry list and the ticket is inside already: one round trip for the door's question.
+async fn ticket_at_list(
+    db: &Db,
+    event_id: i64,
+    ticket_id: i64,
+    list: &ScanList,
+    direction: Direction,
+) -> Result<Option<(BundleTicket, Option<LiveEntry>)>, AppError> {
+    let single_entry = !list.row.multi_entry && direction == Direction::Entry;
+    let row: Option<TicketAtList> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select t.id, t.attendee_name, t.organisation, t.ticket_type_id, tt.name as ticket_type, t.status,
+                t.badge_issued_at, c.id as entry_id, c.idempotency_key as entry_key,
+                c.scanned_at as entry_scanned_at, c.device as entry_device
+           from tickets t join ticket_types tt on tt.id = t.ticket_type_id
+           left join checkins c on $3 and c.list_id = $4 and c.ticket_id = t.id and c.single_entry
+                and c.direction = $5 and c.undone_at is null
+          where t.id = $1 and t.event_id = $2"
+    )))
+    .bind(ticket_id)
+    .bind(event_id)
+    .bind(single_entry)
+    .bind(list.row.id)
+    .bind(Direction::Entry)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(|row| {
+        let entry = match (row.entry_id, row.entry_key, row.entry_scanned_at, row.entry_device) {
+            (Some(id), Some(idempotency_key), Some(scanned_at), Some(device)) => {
+                Some(LiveEntry { id, idempotency_key, scanned_at, device })
+            }
+            _ => None,
+        };
+        (row.ticket.into_bundle(), entry)
+    }))
+}
+
 const TICKET_FOR_SCAN: &str = "select t.id, t.attendee_name, t.organisation, t.ticket_type_id, tt.name as ticket_type,
         t.status, t.badge_issued_at
    from tickets t join ticket_types tt on tt.id = t.ticket_type_id";
@@ -319,11 +375,31 @@ pub async fn redeem(state: &AppState, list: &ScanList, scan: &Scan, device: &str
         (None, Some(id)) => (id, None),
         (None, None) => return Ok(ScanOutcome::refused(Verdict::Unknown, "Nothing was scanned.")),
     };
-    let Some(ticket) = ticket_for_scan(db, event_id, ticket_id).await? else {
+    let Some((ticket, inside)) = ticket_at_list(db, event_id, ticket_id, list, scan.direction).await? else {
         return Ok(ScanOutcome::refused(Verdict::Unknown, "No such ticket for this event."));
     };
+    // Already inside: answered here, without the writer; unless it is this very scan again (a
+    // device retrying), which gets the first answer back.
+    let inside = match inside {
+        Some(entry) if entry.idempotency_key == scan.idempotency_key => {
+            let mut outcome = rules::judge_ticket(
+                &ticket,
+                issued,
+                list.row.multi_entry,
+                list.admitted.as_deref(),
+                scan.direction,
+                None,
+            );
+            if outcome.verdict == Verdict::Valid {
+                outcome.checkin_id = Some(entry.id);
+            }
+            return Ok(outcome);
+        }
+        Some(entry) => Some(EarlierCheckin { at: entry.scanned_at, list: list.row.name.clone(), device: entry.device }),
+        None => None,
+    };
     let judged =
-        rules::judge_ticket(&ticket, issued, list.row.multi_entry, list.admitted.as_deref(), scan.direction, None);
+        rules::judge_ticket(&ticket, issued, list.row.multi_entry, list.admitted.as_deref(), scan.direction, inside);
     if judged.verdict != Verdict::Valid {
         return Ok(judged);
     }

@@ -6,7 +6,8 @@
 //! scan; a lone scan is committed at once, as before (nothing waits for a batch to fill).
 //!
 //! Only the insert runs on the writer: the badge's signature and the ticket were checked by the
-//! request before it queued its check-in. The one-entry rule stays in the database (the partial
+//! request before it queued its check-in (and a ticket found inside already was answered there).
+//! A batch is one multi-row insert; only the entries it leaves out are looked at one by one. The one-entry rule stays in the database (the partial
 //! unique index `checkins_one_entry`); two scans of one ticket in the same batch meet it as two
 //! statements of one transaction, and the second finds the first's row.
 
@@ -114,12 +115,67 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
 async fn record_batch(db: &Db, entries: &[&Entry]) -> Result<Vec<Recorded>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let recorded_at = now();
+    let inserted = insert_all(&mut tx, entries, recorded_at).await?;
     let mut answers = Vec::with_capacity(entries.len());
     for entry in entries {
-        answers.push(record_in(&mut tx, entry, recorded_at).await?);
+        // A row's (list, idempotency key) is unique: it names the entry that inserted it (or an
+        // entry of the same batch that repeats that scan).
+        let row =
+            inserted.iter().find(|row| row.list_id == entry.list_id && row.idempotency_key == entry.idempotency_key);
+        answers.push(match row {
+            Some(row) if row.ticket_id == entry.ticket_id => Recorded::New(row.id),
+            Some(_) => Recorded::KeyReused,
+            // Not inserted: the ticket is inside already, or the key was used before.
+            None => record_in(&mut tx, entry, recorded_at).await?,
+        });
     }
     tx.commit().await?;
     Ok(answers)
+}
+
+#[derive(sqlx::FromRow)]
+struct Inserted {
+    id: i64,
+    list_id: i64,
+    idempotency_key: String,
+    ticket_id: i64,
+}
+
+/// Inserts every entry in one statement (a round trip per batch, not per scan); the ones that
+/// meet the one-entry rule or a used key are left out, to be looked at one by one.
+async fn insert_all(tx: &mut Tx, entries: &[&Entry], recorded_at: i64) -> Result<Vec<Inserted>, sqlx::Error> {
+    const COLUMNS: usize = 9;
+    let rows: Vec<String> = (0..entries.len())
+        .map(|n| {
+            let first = n * COLUMNS + 1;
+            let places: Vec<String> = (first..first + COLUMNS).map(|p| format!("${p}")).collect();
+            format!("({})", places.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "insert into checkins (list_id, ticket_id, direction, single_entry, device, idempotency_key, scanned_at,
+                               recorded_at, offline)
+         values {}
+         on conflict do nothing
+         returning id, list_id, idempotency_key, ticket_id",
+        rows.join(", ")
+    );
+    tx_run!(tx, |conn| {
+        let mut insert = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for entry in entries {
+            insert = insert
+                .bind(entry.list_id)
+                .bind(entry.ticket_id)
+                .bind(entry.direction.as_str())
+                .bind(entry.single_entry)
+                .bind(&entry.device)
+                .bind(&entry.idempotency_key)
+                .bind(entry.scanned_at)
+                .bind(recorded_at)
+                .bind(entry.offline);
+        }
+        insert.fetch_all(&mut *conn).await
+    })
 }
 
 async fn record_alone(db: &Db, entry: &Entry) -> Result<Recorded, sqlx::Error> {

@@ -136,7 +136,10 @@ pub struct Draft {
 
 pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> Result<(), AppError> {
     let profile = serde_json::to_string(&draft.profile).map_err(|e| internal("draft", e))?;
-    db_run!(db, |pool| sqlx::query(
+    // A transaction of one statement, for the write gate: in a registration rush, drafts are
+    // written as often as tickets (see `WriteTransaction`).
+    let mut tx = db.begin_write().await?;
+    tx_run!(&mut tx, |conn| sqlx::query(
         "insert into registration_drafts (user_id, event_id, ticket_type_id, voucher_code, profile, updated_at)
          values ($1, $2, $3, $4, $5, $6)
          on conflict (user_id, event_id) do update set ticket_type_id = excluded.ticket_type_id,
@@ -146,11 +149,12 @@ pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> 
     .bind(event_id)
     .bind(draft.ticket_type_id)
     .bind(&draft.voucher_code)
-    .bind(profile)
+    .bind(&profile)
     .bind(now())
-    .execute(pool)
+    .execute(&mut *conn)
     .await
-    .map(|done| done.rows_affected()))?;
+    .map(|_| ()))?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -390,11 +394,13 @@ pub const HOLD_GRACE_SECONDS: i64 = 5 * 60;
 /// all): run on reading an event's offers and every minute by the sweeper. Returns how many.
 pub async fn release_expired_holds(db: &Db, event_id: Option<i64>) -> Result<u64, AppError> {
     let at = now();
-    let expired: Vec<i64> = db_run!(db, |pool| sqlx::query_scalar(
+    // One event's through the (event_id, status) index: an `or` over both cases would have
+    // SQLite read every ticket of every event on each registration form post.
+    let scope = if event_id.is_some() { "event_id = $3" } else { "$3 is null" };
+    let expired: Vec<i64> = db_run!(db, |pool| sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "select id from tickets
-          where status = $1 and hold_expires_at is not null and hold_expires_at < $2
-            and ($3 is null or event_id = $3)"
-    )
+          where {scope} and status = $1 and hold_expires_at is not null and hold_expires_at < $2"
+    )))
     .bind(TicketStatus::Pending)
     .bind(at - HOLD_GRACE_SECONDS)
     .bind(event_id)
