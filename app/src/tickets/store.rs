@@ -214,7 +214,7 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
     let at = now();
     let profile = &r.draft.profile;
     let mut tx = db.begin_write().await?;
-    let (ticket_id, price, currency, status) = tx_run!(&mut tx, |conn| {
+    let (ticket_id, price, currency, status, ticket_type_id, voucher_id) = tx_run!(&mut tx, |conn| {
         let ticket_type: Option<TicketTypeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "select {TICKET_TYPE_COLUMNS} from ticket_types where id = $1 and event_id = $2"
         )))
@@ -246,27 +246,6 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
                     rules::format_money(price, &ticket_type.currency)
                 ),
             ));
-        }
-        let seated = sqlx::query(
-            "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity",
-        )
-        .bind(ticket_type.id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if seated == 0 {
-            return Err(rules::sold_out());
-        }
-        if let Some(v) = &voucher {
-            let used =
-                sqlx::query("update vouchers set times_used = times_used + 1 where id = $1 and times_used < max_uses")
-                    .bind(v.id)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-            if used == 0 {
-                return Err(AppError::invalid("voucher", "This code has been used up."));
-            }
         }
         let status = if price == 0 { TicketStatus::Confirmed } else { TicketStatus::Pending };
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
@@ -300,7 +279,7 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         .fetch_one(&mut *conn)
         .await;
         let ticket_id = ONE_LIVE_TICKET_PER_PERSON.or_else(inserted, rules::already_registered)?;
-        Ok::<_, AppError>((ticket_id, price, ticket_type.currency, status))
+        Ok::<_, AppError>((ticket_id, price, ticket_type.currency, status, ticket_type.id, voucher.map(|v| v.id)))
     })?;
     if status == TicketStatus::Confirmed {
         let row = ticket_in(&mut tx, ticket_id).await?;
@@ -312,6 +291,34 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         .execute(&mut *conn)
         .await
         .map(|_| ()))?;
+    // The seat (and the code's use) is taken last, just before the commit: on PostgreSQL every
+    // registration for a ticket type updates its one row, and its lock is held from that update
+    // to the commit, so the shorter that stretch, the less the rush queues on it. Sold out rolls
+    // back the ticket and mail written above.
+    tx_run!(&mut tx, |conn| {
+        let seated = sqlx::query(
+            "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity",
+        )
+        .bind(ticket_type_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if seated == 0 {
+            return Err(rules::sold_out());
+        }
+        if let Some(voucher_id) = voucher_id {
+            let used =
+                sqlx::query("update vouchers set times_used = times_used + 1 where id = $1 and times_used < max_uses")
+                    .bind(voucher_id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+            if used == 0 {
+                return Err(AppError::invalid("voucher", "This code has been used up."));
+            }
+        }
+        Ok::<_, AppError>(())
+    })?;
     tx.commit().await?;
     Ok(Registered { ticket_id, price_cents: price, currency, status })
 }
