@@ -126,7 +126,7 @@ async fn record_batch(db: &Db, entries: &[&Entry]) -> Result<Vec<Recorded>, sqlx
             Some(row) if row.ticket_id == entry.ticket_id => Recorded::New(row.id),
             Some(_) => Recorded::KeyReused,
             // Not inserted: the ticket is inside already, or the key was used before.
-            None => record_in(&mut tx, entry, recorded_at).await?,
+            None => left_out(&mut tx, entry).await?,
         });
     }
     tx.commit().await?;
@@ -180,34 +180,17 @@ async fn insert_all(tx: &mut Tx, entries: &[&Entry], recorded_at: i64) -> Result
 
 async fn record_alone(db: &Db, entry: &Entry) -> Result<Recorded, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let answer = record_in(&mut tx, entry, now()).await?;
+    let answer = match insert_all(&mut tx, &[entry], now()).await?.first() {
+        Some(row) => Recorded::New(row.id),
+        None => left_out(&mut tx, entry).await?,
+    };
     tx.commit().await?;
     Ok(answer)
 }
 
-/// Inserts the check-in unless the ticket is already inside (single-entry) or the key was seen.
-async fn record_in(tx: &mut Tx, entry: &Entry, recorded_at: i64) -> Result<Recorded, sqlx::Error> {
-    let inserted: Option<i64> = tx_run!(tx, |conn| sqlx::query_scalar(
-        "insert into checkins (list_id, ticket_id, direction, single_entry, device, idempotency_key, scanned_at,
-                               recorded_at, offline)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         on conflict do nothing
-         returning id"
-    )
-    .bind(entry.list_id)
-    .bind(entry.ticket_id)
-    .bind(entry.direction.as_str())
-    .bind(entry.single_entry)
-    .bind(&entry.device)
-    .bind(&entry.idempotency_key)
-    .bind(entry.scanned_at)
-    .bind(recorded_at)
-    .bind(entry.offline)
-    .fetch_optional(&mut *conn)
-    .await)?;
-    if let Some(id) = inserted {
-        return Ok(Recorded::New(id));
-    }
+/// Why an entry's insert was left out: its key was used before (by this scan or another), or
+/// the ticket is inside already on this single-entry list.
+async fn left_out(tx: &mut Tx, entry: &Entry) -> Result<Recorded, sqlx::Error> {
     let same_key: Option<(i64, i64)> = tx_run!(tx, |conn| sqlx::query_as(
         "select id, ticket_id from checkins where list_id = $1 and idempotency_key = $2"
     )
