@@ -102,11 +102,14 @@ fn agenda_slug(request: &Request, secure_cookies: bool) -> Option<String> {
     Some(slug.to_string())
 }
 
+/// Agenda version, title, zone, start, end; a limited session's id and seats taken.
+type FingerprintRow = (i64, String, String, i64, i64, Option<i64>, Option<i64>);
+
 /// Everything the anonymous agenda page shows that can change, as one number; `None` when
 /// there is no such event.
 async fn fingerprint(db: &Db, slug: &str) -> Result<Option<u64>, sqlx::Error> {
     // One round trip: the event's row, once per limited session (or once, without one).
-    let rows: Vec<(i64, String, String, i64, i64, Option<i64>, Option<i64>)> = db_run!(db, |pool| sqlx::query_as(
+    let rows: Vec<FingerprintRow> = db_run!(db, |pool| sqlx::query_as(
         "select e.agenda_version, e.title, e.time_zone, e.starts_at, e.ends_at, s.id, s.seats_taken
            from events e
            left join agenda_sessions s on s.event_id = e.id and s.capacity is not null

@@ -226,7 +226,7 @@ async fn ticket_at_list(
     direction: Direction,
 ) -> Result<Option<(BundleTicket, Option<LiveEntry>)>, AppError> {
     let single_entry = !list.row.multi_entry && direction == Direction::Entry;
-    let row: Option<TicketAtList> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<TicketAtList> = db_run!(db, |pool| sqlx::query_as(
         "select t.id, t.attendee_name, t.organisation, t.ticket_type_id, tt.name as ticket_type, t.status,
                 t.badge_issued_at, c.id as entry_id, c.idempotency_key as entry_key,
                 c.scanned_at as entry_scanned_at, c.device as entry_device
@@ -234,7 +234,7 @@ async fn ticket_at_list(
            left join checkins c on $3 and c.list_id = $4 and c.ticket_id = t.id and c.single_entry
                 and c.direction = $5 and c.undone_at is null
           where t.id = $1 and t.event_id = $2"
-    )))
+    )
     .bind(ticket_id)
     .bind(event_id)
     .bind(single_entry)
