@@ -129,13 +129,7 @@ pub fn router(state: AppState) -> Router {
             // an agenda CSV of at most 2 MB).
             .layer(RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT)),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            {
-                let state = state.clone();
-                move || provide_context(state.clone())
-            },
-            shell,
-        ))
+        .fallback(site_file_or_not_found(&state))
         .layer(middleware::from_fn_with_state(web::ServerFnLimit(SERVER_FN_BODY_LIMIT), web::server_fn_answers))
         // Inside the CSRF guard: a stored agenda page is given the visitor's own token.
         .layer(middleware::from_fn_with_state(state.clone(), app::agenda::page_cache::serve))
@@ -150,6 +144,49 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new().gzip(true))
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_answer))
         .with_state(state)
+}
+
+/// The site's files (the bundle, its chunks, the stylesheet, public assets), or else the
+/// "not found" page. Files are served here rather than by leptos' `file_and_error_handler`:
+/// that one answers a file inside a reactive owner it makes a child of whatever owner the
+/// worker thread last had current, which can be a page being rendered at that moment on the
+/// same thread; it then moves that page's response headers (its Content-Security-Policy, a
+/// cookie) onto the file's answer, and the page goes out without them.
+fn site_file_or_not_found(
+    state: &AppState,
+) -> impl Fn(
+    axum::extract::State<AppState>,
+    axum::extract::Request,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>
+       + Clone
+       + Send
+       + 'static {
+    use axum::response::IntoResponse;
+    use tower::ServiceExt;
+    let files = tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref());
+    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        {
+            let state = state.clone();
+            move || provide_context(state.clone())
+        },
+        shell,
+    );
+    move |axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request| {
+        let files = files.clone();
+        let not_found = not_found.clone();
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            if matches!(parts.method, http::Method::GET | http::Method::HEAD) {
+                let probe = http::Request::from_parts(parts.clone(), axum::body::Body::empty());
+                let Ok(answer) = files.oneshot(probe).await;
+                if answer.status() != http::StatusCode::NOT_FOUND {
+                    return answer.into_response();
+                }
+            }
+            let uri = parts.uri.clone();
+            not_found(uri, axum::extract::State(state), http::Request::from_parts(parts, body)).await
+        })
+    }
 }
 
 /// One line per request at the default level: method, matched route (not the raw path, which

@@ -76,6 +76,66 @@ async fn answers_carry_security_headers(backend: Backend) {
     assert!(api.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
 }
 
+/// Pages rendered while the site's files are answered at the same moment keep their own
+/// Content-Security-Policy, and a file never carries a page's. (Leptos' own file handler moved a
+/// page's response headers onto a file answered on the same worker thread; the browser then
+/// refused the page's scripts.) Many pages and files at once, so that they share the threads.
+async fn pages_keep_their_policy_while_files_are_served(backend: Backend) {
+    let site = std::env::temp_dir().join(format!("exx-site-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/chunk_1.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let root = site.to_string_lossy().to_string();
+    let app = app_or_skip!(TestApp::spawn_configured(backend, |c| c.site_root = root));
+    let client = reqwest::Client::new();
+    let file = client.get(format!("{}/pkg/chunk_1.wasm", app.base())).send().await.unwrap();
+    assert_eq!(file.status(), 200, "the site's files are served");
+    let mut rounds = Vec::new();
+    for round in 0..16 {
+        let (client, base) = (client.clone(), app.base().to_string());
+        rounds.push(tokio::spawn(async move {
+            let mut wrong = Vec::new();
+            for _ in 0..12 {
+                let page = tokio::spawn(client.get(format!("{base}/events/heidelberg-2027/register")).send());
+                let files: Vec<_> =
+                    (0..4).map(|_| tokio::spawn(client.get(format!("{base}/pkg/chunk_1.wasm")).send())).collect();
+                let policy =
+                    page.await.unwrap().unwrap().headers()["content-security-policy"].to_str().unwrap().to_string();
+                if !policy.contains("'nonce-") {
+                    wrong.push(format!("round {round}: a page went out with {policy}"));
+                }
+                for file in files {
+                    let policy =
+                        file.await.unwrap().unwrap().headers()["content-security-policy"].to_str().unwrap().to_string();
+                    if policy.contains("'nonce-") {
+                        wrong.push(format!("round {round}: a file went out with a page's policy"));
+                    }
+                }
+            }
+            wrong
+        }));
+    }
+    let mut wrong = Vec::new();
+    for round in rounds {
+        wrong.extend(round.await.unwrap());
+    }
+    let _ = std::fs::remove_dir_all(&site);
+    assert!(
+        wrong.is_empty(),
+        "{} of 960 answers had the wrong policy: {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
+    // A file that is not there is the site's "not found" page, with a page's policy.
+    let missing = client.get(format!("{}/pkg/no-such-file.wasm", app.base())).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.headers()["content-security-policy"].to_str().unwrap().contains("'nonce-"));
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
 /// Served over https, the cookies are `Secure` and `__Host-` prefixed, and only the prefixed
 /// ones count: a cookie planted without the prefix (by a neighbouring subdomain, say) neither
 /// signs anyone in nor satisfies the CSRF check.
@@ -766,6 +826,7 @@ on_both_backends!(
     https_cookies_are_host_prefixed,
     the_favicon_is_served,
     answers_carry_security_headers,
+    pages_keep_their_policy_while_files_are_served,
     production_settings_are_checked,
     server_functions_answer_bad_requests_with_4xx,
     every_state_changing_call_needs_the_csrf_token,
