@@ -25,17 +25,32 @@ fi
 say "browser bundle (hydrate, $wasm_profile)"
 cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --profile "$wasm_profile"
 
-mkdir -p "$pkg_dir"
-wasm-bindgen --target web --no-typescript --out-dir "$pkg_dir" --out-name app \
-  "$target_dir/wasm32-unknown-unknown/$wasm_out/app.wasm"
+# Lazily loaded pages (lazy_pages! in app/src/lib.rs) are cut out of the main file into chunks
+# the page fetches when it needs them; the splitter also writes the loader, __wasm_split.js,
+# which imports the main module (./app.js) and is imported by it.
+split_dir="$target_dir/wasm-split/$wasm_out"
+rm -rf "$split_dir"
+mkdir -p "$split_dir" "$pkg_dir"
+say "splitting the lazily loaded pages into chunks"
+wasm-split-cli --target web --out-name app "$target_dir/wasm32-unknown-unknown/$wasm_out/app.wasm" "$split_dir"
+rm -f "$pkg_dir"/split_*.wasm "$pkg_dir"/chunk_*.wasm "$pkg_dir"/__wasm_split*.js
+cp "$split_dir"/__wasm_split.js "$pkg_dir/"
+for chunk in "$split_dir"/split_*.wasm "$split_dir"/chunk_*.wasm; do
+  [ -e "$chunk" ] && cp "$chunk" "$pkg_dir/"
+done
+# --keep-lld-exports: the chunks call into the main module through the exports the linker made.
+wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$pkg_dir" --out-name app "$split_dir/app.wasm"
 # The server's hydration script asks for app.wasm (the name cargo-leptos gives it).
 mv -f "$pkg_dir/app_bg.wasm" "$pkg_dir/app.wasm"
 if $release; then
-  say "wasm-opt -Oz"
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-reference-types --enable-multivalue --enable-mutable-globals \
-    -o "$pkg_dir/app.opt.wasm" "$pkg_dir/app.wasm"
-  mv -f "$pkg_dir/app.opt.wasm" "$pkg_dir/app.wasm"
+  say "wasm-opt -Oz, the main file and each chunk"
+  for wasm in "$pkg_dir"/app.wasm "$pkg_dir"/split_*.wasm "$pkg_dir"/chunk_*.wasm; do
+    [ -e "$wasm" ] || continue
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-reference-types --enable-multivalue --enable-mutable-globals \
+      -o "$wasm.opt" "$wasm"
+    mv -f "$wasm.opt" "$wasm"
+  done
 fi
 
 say "stylesheet"
@@ -47,12 +62,24 @@ if $release; then
   # hash.txt beside the server binary; the shell reads the css one.
   say "content-hashed bundle names"
   rm -f "$pkg_dir"/app.*.js "$pkg_dir"/app.*.wasm "$pkg_dir"/app.*.css
-  hashes=""
-  for ext in js wasm css; do
-    hash=$(sha256sum "$pkg_dir/app.$ext" | cut -c1-16)
-    mv -f "$pkg_dir/app.$ext" "$pkg_dir/app.$hash.$ext"
-    hashes+="$ext: $hash"$'\n'
+  # The main module, the loader and the chunks name each other, so they share one hash, taken
+  # over all of them before the names inside are rewritten; the stylesheet has its own.
+  (cd "$pkg_dir" && ls app.js app.wasm __wasm_split.js split_*.wasm chunk_*.wasm 2>/dev/null) > "$split_dir/files"
+  bundle=$(cd "$pkg_dir" && cat $(cat "$split_dir/files") | sha256sum | cut -c1-16)
+  for file in $(cat "$split_dir/files"); do
+    stem=${file%.*} ext=${file##*.}
+    if [ "$file" != app.js ] && [ "$file" != app.wasm ]; then
+      sed -i "s#\./$file#./$stem.$bundle.$ext#g" "$pkg_dir/app.js" "$pkg_dir/__wasm_split.js"
+    fi
   done
+  sed -i "s#\./app\.js#./app.$bundle.js#g" "$pkg_dir/__wasm_split.js"
+  for file in $(cat "$split_dir/files"); do
+    stem=${file%.*} ext=${file##*.}
+    mv -f "$pkg_dir/$file" "$pkg_dir/$stem.$bundle.$ext"
+  done
+  css=$(sha256sum "$pkg_dir/app.css" | cut -c1-16)
+  mv -f "$pkg_dir/app.css" "$pkg_dir/app.$css.css"
+  hashes="js: $bundle"$'\n'"wasm: $bundle"$'\n'"css: $css"$'\n'
   mkdir -p "$target_dir/release"
   printf '%s' "$hashes" > "$target_dir/release/hash.txt"
 else

@@ -26,6 +26,15 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_ver
   cargo install wasm-bindgen-cli --version "$bindgen_version"
 fi
 
+# The splitter that cuts the lazily loaded pages out of the main WASM file into chunks of their
+# own (what cargo-leptos does with --split). 0.2.4 is the first that knows wasm-bindgen >= 0.2.128.
+split_version=0.2.4
+# The binary has no --version; cargo's own list of installed packages says which one is there.
+if ! command -v wasm-split-cli >/dev/null || ! cargo install --list | grep -qx "wasm_split_cli_support v$split_version:"; then
+  say "installing wasm_split_cli_support $split_version (the wasm-split-cli binary, about 2 minutes)"
+  cargo install --locked wasm_split_cli_support --version "$split_version" --features build-binary
+fi
+
 command -v node >/dev/null || { echo "Node.js (>= 20.19) is needed for sass and wasm-opt" >&2; exit 1; }
 
 # npm packages: sass, wasm-opt (binaryen) at the root; Playwright in end2end/. `npm ci` runs only

@@ -40,7 +40,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::components::{Layout, NotFound};
@@ -119,6 +119,57 @@ fn stylesheet_href() -> String {
     "/pkg/app.css".to_string()
 }
 
+/// Declares, for each page behind it, a route whose view is compiled into a WASM chunk of its
+/// own and fetched when the route is first shown (or hydrated): a visitor opening the series,
+/// an event, its agenda, the sign-in or the registration form downloads only those pages' code;
+/// the scanner's camera decoder, the organiser desks, meetings, grants and admin come later.
+macro_rules! lazy_pages {
+    ($($route:ident => $($page:ident)::+,)*) => {$(
+        struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$($page)::+ /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    TicketReviewRoute => tickets::ReviewPage,
+    TicketRoute => tickets::TicketPage,
+    BadgeRoute => badges::BadgePage,
+    BadgeBatchRoute => badges::BadgeBatchPage,
+    CheckinDeskRoute => checkin::CheckinDeskPage,
+    AgendaEditorRoute => agenda::AgendaEditorPage,
+    RegistrationsRoute => tickets::RegistrationsPage,
+    TicketSetupRoute => tickets::TicketSetupPage,
+    B2bSetupRoute => meetings::B2bSetupPage,
+    MeetingsDeskRoute => meetings::MeetingsDeskPage,
+    ParticipantsRoute => meetings::ParticipantsPage,
+    ParticipantRoute => meetings::ParticipantPage,
+    MeetingsRoute => meetings::MeetingsPage,
+    SignUpRoute => accounts::SignUpPage,
+    ConfirmSignUpRoute => accounts::ConfirmSignUpPage,
+    ForgotPasswordRoute => accounts::ForgotPasswordPage,
+    ResetPasswordRoute => accounts::ResetPasswordPage,
+    AccountRoute => accounts::AccountPage,
+    GrantsRoute => grants::GrantsPage,
+    ApplyRoute => grants::ApplyPage,
+    ApplicationRoute => grants::application::ApplicationPage,
+    GrantReviewRoute => grants::ReviewPage,
+    OrganiserHomeRoute => organise::OrganiserHomePage,
+    ScannerRoute => checkin::ScannerPage,
+    AdminHomeRoute => admin::AdminHomePage,
+    OutboxRoute => admin::OutboxPage,
+    GrantsDashboardRoute => grants::dashboard::GrantsDashboardPage,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -139,34 +190,34 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events/:slug/sessions/:id") view=agenda::SessionPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/speakers/:id") view=agenda::SpeakerPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/register") view=tickets::RegisterPage ssr=SsrMode::Async />
-                    <Route path=path!("/events/:slug/register/review") view=tickets::ReviewPage ssr=SsrMode::Async />
-                    <Route path=path!("/tickets/:id") view=tickets::TicketPage ssr=SsrMode::Async />
-                    <Route path=path!("/tickets/:id/badge") view=badges::BadgePage ssr=SsrMode::Async />
-                    <Route path=path!("/organise/:slug/badges") view=badges::BadgeBatchPage ssr=SsrMode::Async />
-                    <Route path=path!("/organise/:slug/checkin") view=checkin::CheckinDeskPage ssr=SsrMode::Async />
-                    <Route path=path!("/organise/:slug/agenda") view=agenda::AgendaEditorPage ssr=SsrMode::Async />
-                    <Route path=path!("/organise/:slug/registrations") view=tickets::RegistrationsPage ssr=SsrMode::Async />
-                    <Route path=path!("/organise/:slug/tickets") view=tickets::TicketSetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/organise/:slug/b2b") view=meetings::B2bSetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/organise/:slug/b2b/meetings") view=meetings::MeetingsDeskPage ssr=SsrMode::Async />
-                    <Route path=path!("/events/:slug/participants") view=meetings::ParticipantsPage ssr=SsrMode::Async />
-                    <Route path=path!("/events/:slug/participants/:id") view=meetings::ParticipantPage ssr=SsrMode::Async />
-                    <Route path=path!("/events/:slug/meetings") view=meetings::MeetingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/register/review") view={Lazy::<TicketReviewRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:id") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:id/badge") view={Lazy::<BadgeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/badges") view={Lazy::<BadgeBatchRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/checkin") view={Lazy::<CheckinDeskRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/agenda") view={Lazy::<AgendaEditorRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/registrations") view={Lazy::<RegistrationsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/tickets") view={Lazy::<TicketSetupRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/b2b") view={Lazy::<B2bSetupRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug/b2b/meetings") view={Lazy::<MeetingsDeskRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/participants") view={Lazy::<ParticipantsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/participants/:id") view={Lazy::<ParticipantRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/meetings") view={Lazy::<MeetingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=accounts::SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/signup") view=accounts::SignUpPage ssr=SsrMode::Async />
-                    <Route path=path!("/signup/confirm") view=accounts::ConfirmSignUpPage ssr=SsrMode::Async />
-                    <Route path=path!("/password/forgot") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />
-                    <Route path=path!("/password/reset") view=accounts::ResetPasswordPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=accounts::AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/grants") view=grants::GrantsPage ssr=SsrMode::Async />
-                    <Route path=path!("/grants/apply") view=grants::ApplyPage ssr=SsrMode::Async />
-                    <Route path=path!("/grants/applications/:id") view=grants::application::ApplicationPage ssr=SsrMode::Async />
-                    <Route path=path!("/organise/grants") view=grants::ReviewPage ssr=SsrMode::Async />
-                    <Route path=path!("/organise/:slug") view=organise::OrganiserHomePage ssr=SsrMode::Async />
-                    <Route path=path!("/scan/:slug") view=checkin::ScannerPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/outbox") view=admin::OutboxPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/grants") view=grants::dashboard::GrantsDashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/signup/confirm") view={Lazy::<ConfirmSignUpRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/password/forgot") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/password/reset") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/grants") view={Lazy::<GrantsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/grants/apply") view={Lazy::<ApplyRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/grants/applications/:id") view={Lazy::<ApplicationRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organise/grants") view={Lazy::<GrantReviewRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organise/:slug") view={Lazy::<OrganiserHomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/scan/:slug") view={Lazy::<ScannerRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view={Lazy::<AdminHomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/grants") view={Lazy::<GrantsDashboardRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>
@@ -178,5 +229,11 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // As `leptos::mount::hydrate_lazy`: hydration waits for the chunk of a lazily loaded page.
+    // Once the whole page has taken over, the body says so; the end-to-end tests wait for it.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else { return };
+        leptos::mount::hydrate_from_async(body.clone(), App).await.forget();
+        let _ = body.set_attribute("data-hydrated", "true");
+    });
 }

@@ -11,14 +11,9 @@ use crate::error::AppError;
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let hydrated = RwSignal::new(false);
-    // Runs only in the browser, once the WASM bundle has taken over the page; the end-to-end
-    // tests wait for this marker.
-    Effect::new(move |_| {
-        hydrated.set(true);
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // Runs only in the browser, once the WASM bundle has taken over the page. (The page marks
+    // itself `data-hydrated` later, in `hydrate()`, once a lazily loaded page has taken over too.)
+    Effect::new(move |_| hydrated.set(true));
     provide_context(Hydrated(hydrated.read_only()));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
