@@ -38,13 +38,35 @@ import glob, gzip, json, os, platform, sys
 figures_path, pkg, json_path = sys.argv[1:4]
 rows = [json.loads(line) for line in open(figures_path) if line.strip()]
 bundle = {}
-# The release build's bundle has a content-hashed name: the newest one is this build's.
-built = sorted(glob.glob(os.path.join(pkg, "app*.wasm")), key=os.path.getmtime)
+gz = lambda path: len(gzip.compress(open(path, "rb").read(), compresslevel=9))
+size = lambda path: os.path.getsize(path)
+# The release build's files have content-hashed names: the newest main file is this build's,
+# and its hash names the rest (the JS glue, the chunk loader, the lazily loaded pages' parts).
+built = sorted(glob.glob(os.path.join(pkg, "app.*.wasm")) or glob.glob(os.path.join(pkg, "app.wasm")),
+               key=os.path.getmtime)
 wasm_path = built[-1] if built else os.path.join(pkg, "app.wasm")
 if os.path.exists(wasm_path):
-    raw = open(wasm_path, "rb").read()
-    bundle = {"file": os.path.basename(wasm_path), "raw_bytes": len(raw),
-              "gzip_bytes": len(gzip.compress(raw, compresslevel=9))}
+    tag = os.path.basename(wasm_path)[len("app"):-len(".wasm")]  # ".<hash>" or ""
+    first = [wasm_path] + [p for p in (os.path.join(pkg, f"app{tag}.js"), os.path.join(pkg, f"__wasm_split{tag}.js"))
+                           if os.path.exists(p)]
+    bundle = {"file": os.path.basename(wasm_path), "raw_bytes": size(wasm_path), "gzip_bytes": gz(wasm_path),
+              "first_page_files": [os.path.basename(p) for p in first],
+              "first_page_raw_bytes": sum(map(size, first)), "first_page_gzip_bytes": sum(map(gz, first))}
+    # Each lazily loaded page: its own part and the shared chunks the loader fetches with it.
+    loader = os.path.join(pkg, f"__wasm_split{tag}.js")
+    if os.path.exists(loader):
+        import re
+        text = open(loader).read()
+        chunk_file = dict(re.findall(r'const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\./([^"]+)"', text))
+        pages = {}
+        for name, part, deps in re.findall(
+                r'export const __wasm_split_load___(\w+?)_route_view_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
+                r'const src = fetch\(new URL\("\./([^"]+)".*?\n, \[([^\]]*)\]', text, re.S):
+            files = [os.path.join(pkg, part)] + [os.path.join(pkg, chunk_file[d.strip()]) for d in deps.split(",") if d.strip()]
+            pages[name] = {"files": len(files), "raw_bytes": sum(map(size, files)), "gzip_bytes": sum(map(gz, files))}
+        parts = glob.glob(os.path.join(pkg, f"split_*{tag}.wasm")) + glob.glob(os.path.join(pkg, f"chunk_*{tag}.wasm"))
+        bundle["lazy_pages"] = pages
+        bundle["lazy_parts"] = {"files": len(parts), "raw_bytes": sum(map(size, parts)), "gzip_bytes": sum(map(gz, parts))}
 machine = {"cpus": os.cpu_count(), "system": platform.platform(),
            "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
 json.dump({"machine": machine, "figures": rows, "bundle": bundle}, open(json_path, "w"), indent=2)
@@ -61,8 +83,18 @@ for n, c in enumerate(cells):
     if n == 0:
         print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
 if bundle:
-    print(f'\nBrowser bundle {bundle["file"]}: {bundle["raw_bytes"] / 1024:,.0f} KiB raw, '
-          f'{bundle["gzip_bytes"] / 1024:,.0f} KiB gzipped (-9)')
+    kib = lambda b: f"{b / 1024:,.0f} KiB"
+    print(f'\nBrowser bundle, main file {bundle["file"]}: {kib(bundle["raw_bytes"])} raw, '
+          f'{kib(bundle["gzip_bytes"])} gzipped (-9)')
+    print(f'First pages (series, event, agenda, sign-in, registration) download '
+          f'{" + ".join(bundle["first_page_files"])}: {kib(bundle["first_page_raw_bytes"])} raw, '
+          f'{kib(bundle["first_page_gzip_bytes"])} gzipped')
+    if bundle.get("lazy_pages"):
+        pages = sorted(bundle["lazy_pages"].items(), key=lambda kv: -kv[1]["gzip_bytes"])
+        print(f'Lazily loaded pages ({len(pages)}), fetched on top when first shown; the largest: ' + "; ".join(
+            f'{name} {kib(p["gzip_bytes"])} gz in {p["files"]} files' for name, p in pages[:4]))
+        lazy = bundle["lazy_parts"]
+        print(f'All lazy parts together: {lazy["files"]} files, {kib(lazy["raw_bytes"])} raw, {kib(lazy["gzip_bytes"])} gzipped')
 else:
     print(f"\nBrowser bundle: NOT MEASURED, {wasm_path} is missing")
 if not any(r["backend"] == "postgres" for r in rows):

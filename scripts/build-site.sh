@@ -61,18 +61,19 @@ if $release; then
   # such names) and a new build is fetched at once. leptos reads the js and wasm hashes from
   # hash.txt beside the server binary; the shell reads the css one.
   say "content-hashed bundle names"
-  rm -f "$pkg_dir"/app.*.js "$pkg_dir"/app.*.wasm "$pkg_dir"/app.*.css
+  rm -f "$pkg_dir"/app.*.js "$pkg_dir"/app.*.wasm "$pkg_dir"/app.*.css "$pkg_dir"/*.br "$pkg_dir"/*.gz
   # The main module, the loader and the chunks name each other, so they share one hash, taken
   # over all of them before the names inside are rewritten; the stylesheet has its own.
   (cd "$pkg_dir" && ls app.js app.wasm __wasm_split.js split_*.wasm chunk_*.wasm 2>/dev/null) > "$split_dir/files"
   bundle=$(cd "$pkg_dir" && cat $(cat "$split_dir/files") | sha256sum | cut -c1-16)
-  for file in $(cat "$split_dir/files"); do
+  # Only the module imports are renamed: the main WASM file imports the loader under its
+  # plain name ("./__wasm_split.js" is also the key of that import in the glue).
+  sed -i "s#from \"\./__wasm_split\.js\"#from \"./__wasm_split.$bundle.js\"#" "$pkg_dir/app.js"
+  sed -i "s#from \"\./app\.js\"#from \"./app.$bundle.js\"#" "$pkg_dir/__wasm_split.js"
+  for file in $(grep -E '^(split|chunk)_' "$split_dir/files"); do
     stem=${file%.*} ext=${file##*.}
-    if [ "$file" != app.js ] && [ "$file" != app.wasm ]; then
-      sed -i "s#\./$file#./$stem.$bundle.$ext#g" "$pkg_dir/app.js" "$pkg_dir/__wasm_split.js"
-    fi
+    sed -i "s#\"\./$file\"#\"./$stem.$bundle.$ext\"#" "$pkg_dir/__wasm_split.js"
   done
-  sed -i "s#\./app\.js#./app.$bundle.js#g" "$pkg_dir/__wasm_split.js"
   for file in $(cat "$split_dir/files"); do
     stem=${file%.*} ext=${file##*.}
     mv -f "$pkg_dir/$file" "$pkg_dir/$stem.$bundle.$ext"
@@ -80,11 +81,26 @@ if $release; then
   css=$(sha256sum "$pkg_dir/app.css" | cut -c1-16)
   mv -f "$pkg_dir/app.css" "$pkg_dir/app.$css.css"
   hashes="js: $bundle"$'\n'"wasm: $bundle"$'\n'"css: $css"$'\n'
+  # Precompressed beside each file, at the strongest settings (too slow to do per request):
+  # the server sends app.<hash>.wasm.br to browsers that accept brotli, .gz to the others.
+  say "precompressing the bundle (brotli 11, gzip 9)"
+  node -e '
+    const fs = require("fs"), zlib = require("zlib"), path = require("path");
+    const dir = process.argv[1];
+    for (const name of fs.readdirSync(dir)) {
+      if (!/\.(wasm|js|css)$/.test(name)) continue;
+      const file = path.join(dir, name), data = fs.readFileSync(file);
+      fs.writeFileSync(file + ".br", zlib.brotliCompressSync(data, { params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_LGWIN]: 24,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+      fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
+    }' "$pkg_dir"
   mkdir -p "$target_dir/release"
   printf '%s' "$hashes" > "$target_dir/release/hash.txt"
 else
-  # A development server must not pick up the hashes of an earlier release build.
-  rm -f "$target_dir/debug/hash.txt"
+  # A development server must not pick up the hashes (or precompressed files) of an earlier
+  # release build.
+  rm -f "$target_dir/debug/hash.txt" "$pkg_dir"/*.br "$pkg_dir"/*.gz
 fi
 
 say "public assets"

@@ -163,7 +163,10 @@ fn site_file_or_not_found(
        + 'static {
     use axum::response::IntoResponse;
     use tower::ServiceExt;
-    let files = tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref());
+    // A release build leaves brotli and gzip copies beside the bundle's files (build-site.sh).
+    let files = tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref())
+        .precompressed_br()
+        .precompressed_gzip();
     let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
         {
             let state = state.clone();

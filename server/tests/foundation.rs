@@ -131,6 +131,34 @@ async fn pages_keep_their_policy_while_files_are_served(backend: Backend) {
     assert!(missing.headers()["content-security-policy"].to_str().unwrap().contains("'nonce-"));
 }
 
+/// A release build leaves brotli and gzip copies beside the bundle's files: a browser that
+/// accepts brotli gets the .br copy, one that accepts only gzip the .gz one, anyone else the file
+/// itself; each with the year-long cache policy of a content-hashed name.
+async fn precompressed_bundle_files_go_to_browsers_that_accept_them(backend: Backend) {
+    let site = std::env::temp_dir().join(format!("exx-site-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    let name = "pkg/app.0123456789abcdef.wasm";
+    std::fs::write(site.join(name), b"the bundle itself").unwrap();
+    std::fs::write(site.join(format!("{name}.br")), b"the brotli copy").unwrap();
+    std::fs::write(site.join(format!("{name}.gz")), b"the gzip copy").unwrap();
+    let root = site.to_string_lossy().to_string();
+    let app = app_or_skip!(TestApp::spawn_configured(backend, |c| c.site_root = root));
+    let client = reqwest::Client::new();
+    for (accepts, encoding, body) in [
+        ("gzip, deflate, br", Some("br"), "the brotli copy"),
+        ("gzip", Some("gzip"), "the gzip copy"),
+        ("identity", None, "the bundle itself"),
+    ] {
+        let answer =
+            client.get(format!("{}/{name}", app.base())).header("accept-encoding", accepts).send().await.unwrap();
+        assert_eq!(answer.status(), 200);
+        assert_eq!(answer.headers().get("content-encoding").map(|v| v.to_str().unwrap()), encoding, "{accepts}");
+        assert_eq!(answer.headers()["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(answer.text().await.unwrap(), body);
+    }
+    let _ = std::fs::remove_dir_all(&site);
+}
+
 fn rand_suffix() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now())
@@ -827,6 +855,7 @@ on_both_backends!(
     the_favicon_is_served,
     answers_carry_security_headers,
     pages_keep_their_policy_while_files_are_served,
+    precompressed_bundle_files_go_to_browsers_that_accept_them,
     production_settings_are_checked,
     server_functions_answer_bad_requests_with_4xx,
     every_state_changing_call_needs_the_csrf_token,
