@@ -52,6 +52,9 @@ if os.path.exists(wasm_path):
     bundle = {"file": os.path.basename(wasm_path), "raw_bytes": size(wasm_path), "gzip_bytes": gz(wasm_path),
               "first_page_files": [os.path.basename(p) for p in first],
               "first_page_raw_bytes": sum(map(size, first)), "first_page_gzip_bytes": sum(map(gz, first))}
+    # What the server actually sends to a browser that accepts brotli: the build's .br copies.
+    if all(os.path.exists(p + ".br") for p in first):
+        bundle["first_page_brotli_bytes"] = sum(size(p + ".br") for p in first)
     # Each lazily loaded page: its own part and the shared chunks the loader fetches with it.
     loader = os.path.join(pkg, f"__wasm_split{tag}.js")
     if os.path.exists(loader):
@@ -88,7 +91,8 @@ if bundle:
           f'{kib(bundle["gzip_bytes"])} gzipped (-9)')
     print(f'First pages (series, event, agenda, sign-in, registration) download '
           f'{" + ".join(bundle["first_page_files"])}: {kib(bundle["first_page_raw_bytes"])} raw, '
-          f'{kib(bundle["first_page_gzip_bytes"])} gzipped')
+          f'{kib(bundle["first_page_gzip_bytes"])} gzipped'
+          + (f', {kib(bundle["first_page_brotli_bytes"])} as sent with brotli' if "first_page_brotli_bytes" in bundle else ""))
     if bundle.get("lazy_pages"):
         pages = sorted(bundle["lazy_pages"].items(), key=lambda kv: -kv[1]["gzip_bytes"])
         print(f'Lazily loaded pages ({len(pages)}), fetched on top when first shown; the largest: ' + "; ".join(
