@@ -34,13 +34,15 @@ pub fn download(name: &str, body: String) -> Response {
 }
 
 async fn event_calendar(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
-    Ok(download(&slug, event_ics(&state.db, &state.settings.public_url, &slug).await?))
+    let event = events::store::load(&state.db, &slug).await?;
+    Ok(download(&slug, event_ics(&state.db, &state.settings.public_url, &event).await?))
 }
 
 /// The event as a calendar file: the download, and the attachment of ticket confirmations.
-pub async fn event_ics(db: &Db, public_url: &str, slug: &str) -> Result<String, AppError> {
+/// The caller has loaded the event already (a registration has, for its checks).
+pub async fn event_ics(db: &Db, public_url: &str, event: &Event) -> Result<String, AppError> {
+    let slug = &event.slug;
     let detail = events::store::event_detail(db, slug).await?;
-    let event = events::store::load(db, slug).await?;
     let url = format!("{public_url}/events/{slug}");
     let entry = CalendarEntry {
         uid: format!("event-{slug}@eventxchange.celis"),

@@ -483,7 +483,7 @@ pub async fn confirm_registration(
             let draft = store::draft(&state.db, principal.user_id, event.id).await?.ok_or_else(|| {
                 AppError::invalid("form", "Your registration was not found: fill in the registration form again.")
             })?;
-            let ics = crate::calendar::files::event_ics(&state.db, &state.settings.public_url, &slug).await?;
+            let ics = crate::calendar::files::event_ics(&state.db, &state.settings.public_url, &event).await?;
             let public_url = state.settings.public_url.clone();
             let confirmation = move |row: &store::TicketRow| mail::confirmation(&public_url, row, &ics);
             // Refuse a paid ticket before taking a seat when payment is not set up.

@@ -94,7 +94,8 @@ pub async fn prepare(
     };
     let event_ics = match event {
         PaymentEvent::CheckoutPaid { .. } => {
-            crate::calendar::files::event_ics(db, public_url, &ticket.event_slug).await?
+            let event = crate::events::store::load(db, &ticket.event_slug).await?;
+            crate::calendar::files::event_ics(db, public_url, &event).await?
         }
         _ => String::new(),
     };

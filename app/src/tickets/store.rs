@@ -136,10 +136,10 @@ pub struct Draft {
 
 pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> Result<(), AppError> {
     let profile = serde_json::to_string(&draft.profile).map_err(|e| internal("draft", e))?;
-    // A transaction of one statement, for the write gate: in a registration rush, drafts are
-    // written as often as tickets (see `WriteTransaction`).
-    let mut tx = db.begin_write().await?;
-    tx_run!(&mut tx, |conn| sqlx::query(
+    // One statement, at the write gate: in a registration rush, drafts are written as often as
+    // tickets (see `Db::write_turn`).
+    let _turn = db.write_turn().await;
+    db_run!(db, |pool| sqlx::query(
         "insert into registration_drafts (user_id, event_id, ticket_type_id, voucher_code, profile, updated_at)
          values ($1, $2, $3, $4, $5, $6)
          on conflict (user_id, event_id) do update set ticket_type_id = excluded.ticket_type_id,
@@ -151,10 +151,9 @@ pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> 
     .bind(&draft.voucher_code)
     .bind(&profile)
     .bind(now())
-    .execute(&mut *conn)
+    .execute(pool)
     .await
     .map(|_| ()))?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -20,6 +20,10 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = ()>,
 {
+    // BENCH_LOG=sqlx::query=debug prints every statement, to count what one operation costs.
+    if let Ok(filter) = std::env::var("BENCH_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    }
     let scratch = std::env::temp_dir().join(format!("exx_{name}_{}", std::process::id()));
     reset_peak_rss();
     bench(format!("sqlite:{}/bench.db", scratch.display())).await;
