@@ -223,6 +223,14 @@ async fn door_scans_get_the_right_verdicts(backend: Backend) {
     assert_eq!(second["earlier"]["device"], "Door A handheld");
     assert!(second["earlier"]["at"].as_i64().unwrap() > 0);
     assert_eq!(live_entries(&app, entrance, lena).await, 1);
+    // Leaving through the entrance is recorded as an exit, not refused as a second entry, though
+    // the device's look-up found the ticket inside.
+    let (status, left) = device
+        .redeem(HEIDELBERG, entrance, json!({ "code": code, "idempotency_key": fresh_key(), "direction": "exit" }))
+        .await;
+    assert_eq!((status, verdict(&left)), (200, "valid"), "{left}");
+    assert_eq!(left["direction"], "exit");
+    assert_eq!(live_entries(&app, entrance, lena).await, 1);
 
     // A retry with the same idempotency key gets the first answer and records nothing new.
     let pieter = guest_ticket(&app, HEIDELBERG, 2).await;
@@ -298,6 +306,12 @@ async fn door_scans_get_the_right_verdicts(backend: Backend) {
     let (_, by_name) =
         device.redeem(HEIDELBERG, entrance, json!({ "ticket_id": andres, "idempotency_key": fresh_key() })).await;
     assert_eq!(verdict(&by_name), "valid", "{by_name}");
+    // Another event's ticket cannot be picked by id.
+    let leuven_ticket = guest_ticket(&app, LEUVEN, 2).await;
+    let (_, foreign) = device
+        .redeem(HEIDELBERG, entrance, json!({ "ticket_id": leuven_ticket, "idempotency_key": fresh_key() }))
+        .await;
+    assert_eq!(verdict(&foreign), "unknown", "{foreign}");
 }
 
 async fn the_device_api_refuses_strangers_and_bad_requests(backend: Backend) {

@@ -16,6 +16,7 @@ use super::rules::ScanOutcome;
 use super::store::{self, ListDraft, Scan};
 use crate::accounts::access::{self, SignedIn};
 use crate::accounts::session::principal_for_request;
+use crate::badges::code;
 use crate::components::url_encode;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -124,16 +125,22 @@ async fn redeem(
     body: Result<Json<RedeemBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<ScanOutcome>, AppError> {
     let list_id = list_id(&list)?;
-    // The door's hot path: a registered device scanning its own event's list is one query.
+    // The door's hot path: a registered device scanning its own event's list, and the ticket
+    // the scan names, are one query. The code's signature is checked after, before anything
+    // looked up is used.
+    let named_ticket = body.as_ref().ok().and_then(|Json(body)| match &body.code {
+        Some(text) => code::read(text).ok().map(|read| read.code.ticket_id),
+        None => body.ticket_id,
+    });
     let station = match bearer(&headers) {
-        Some(token) => store::device_station(&state.db, token, &slug, list_id).await?,
+        Some(token) => store::device_station(&state.db, token, &slug, list_id, named_ticket).await?,
         None => None,
     };
-    let (device, list) = match station {
-        Some((device, list)) => (device.label, list),
+    let (device, list, looked_up) = match station {
+        Some(station) => (station.device.label, station.list, station.ticket),
         None => {
             let scanner = scanner(&state, &headers, &slug).await?;
-            (scanner.device, store::scan_list(&state.db, scanner.event_id, list_id).await?)
+            (scanner.device, store::scan_list(&state.db, scanner.event_id, list_id).await?, None)
         }
     };
     let Json(body) = body.map_err(|rejection| {
@@ -150,7 +157,7 @@ async fn redeem(
         body.scanned_at,
         body.offline,
     )?;
-    Ok(Json(store::redeem(&state, &list, &scan, &device).await?))
+    Ok(Json(store::redeem(&state, &list, &scan, &device, looked_up).await?))
 }
 
 async fn undo(

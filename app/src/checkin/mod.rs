@@ -117,7 +117,7 @@ pub async fn scan_badge(
             let list = store::scan_list(&state.db, event_id, list).await?;
             let code = Some(code).filter(|c| !c.trim().is_empty());
             let scan = store::Scan::parse(code, ticket, &key, &direction, scanned_at, offline)?;
-            store::redeem(&state, &list, &scan, &server::device_label(&station, &principal)).await
+            store::redeem(&state, &list, &scan, &server::device_label(&station, &principal), None).await
         }
         .await,
     )

@@ -206,14 +206,32 @@ struct LiveEntry {
     device: String,
 }
 
+/// A live entry's columns as a left join gives them (all null when there is none).
 #[derive(FromRow)]
-struct TicketAtList {
-    #[sqlx(flatten)]
-    ticket: TicketForScan,
+struct EntryColumns {
     entry_id: Option<i64>,
     entry_key: Option<String>,
     entry_scanned_at: Option<i64>,
     entry_device: Option<String>,
+}
+
+impl LiveEntry {
+    fn from_columns(columns: EntryColumns) -> Option<LiveEntry> {
+        match (columns.entry_id, columns.entry_key, columns.entry_scanned_at, columns.entry_device) {
+            (Some(id), Some(idempotency_key), Some(scanned_at), Some(device)) => {
+                Some(LiveEntry { id, idempotency_key, scanned_at, device })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct TicketAtList {
+    #[sqlx(flatten)]
+    ticket: TicketForScan,
+    #[sqlx(flatten)]
+    entry: EntryColumns,
 }
 
 /// A ticket of the event as a scan sees it, with its live entry when the scan is an entry on a
@@ -242,15 +260,7 @@ async fn ticket_at_list(
     .bind(Direction::Entry)
     .fetch_optional(pool)
     .await)?;
-    Ok(row.map(|row| {
-        let entry = match (row.entry_id, row.entry_key, row.entry_scanned_at, row.entry_device) {
-            (Some(id), Some(idempotency_key), Some(scanned_at), Some(device)) => {
-                Some(LiveEntry { id, idempotency_key, scanned_at, device })
-            }
-            _ => None,
-        };
-        (row.ticket.into_bundle(), entry)
-    }))
+    Ok(row.map(|row| (row.ticket.into_bundle(), LiveEntry::from_columns(row.entry))))
 }
 
 const TICKET_FOR_SCAN: &str = "select t.id, t.attendee_name, t.organisation, t.ticket_type_id, tt.name as ticket_type,
@@ -348,8 +358,15 @@ impl Scan {
 }
 
 /// Decides a scan on `list` and records the check-in when it is valid. `device` names the
-/// scanner for "already checked in … by which device".
-pub async fn redeem(state: &AppState, list: &ScanList, scan: &Scan, device: &str) -> Result<ScanOutcome, AppError> {
+/// scanner for "already checked in … by which device". `looked_up`: the ticket as the device's
+/// station look-up found it, used only when it is the ticket the verified code names.
+pub async fn redeem(
+    state: &AppState,
+    list: &ScanList,
+    scan: &Scan,
+    device: &str,
+    looked_up: Option<TicketLookedUp>,
+) -> Result<ScanOutcome, AppError> {
     let db = &state.db;
     let event_id = list.row.event_id;
     let (ticket_id, issued) = match (&scan.code, scan.ticket_id) {
@@ -375,7 +392,15 @@ pub async fn redeem(state: &AppState, list: &ScanList, scan: &Scan, device: &str
         (None, Some(id)) => (id, None),
         (None, None) => return Ok(ScanOutcome::refused(Verdict::Unknown, "Nothing was scanned.")),
     };
-    let Some((ticket, inside)) = ticket_at_list(db, event_id, ticket_id, list, scan.direction).await? else {
+    let found = match looked_up {
+        // The station's look-up joins the live entry of single-entry lists whatever the
+        // direction; only an entry meets it.
+        Some(looked_up) if looked_up.ticket_id == ticket_id => {
+            looked_up.found.map(|(ticket, inside)| (ticket, inside.filter(|_| scan.direction == Direction::Entry)))
+        }
+        _ => ticket_at_list(db, event_id, ticket_id, list, scan.direction).await?,
+    };
+    let Some((ticket, inside)) = found else {
         return Ok(ScanOutcome::refused(Verdict::Unknown, "No such ticket for this event."));
     };
     // Already inside: answered here, without the writer; unless it is this very scan again (a
@@ -664,24 +689,37 @@ pub async fn revoke_device(db: &Db, event_id: i64, device_id: i64) -> Result<(),
 }
 
 /// A device's scan on one of its event's lists, in one round trip: the live device the bearer
-/// token belongs to, its event named by `slug`, and the list. `None` when any of these does not
-/// hold; the caller then finds out which, for the answer (the rare path may take longer).
+/// token belongs to, its event named by `slug`, the list, and the ticket the scan names
+/// (`ticket_id`, read from the code before its signature is checked) with its live entry on a
+/// single-entry list. The door's hot path is then one read before the check-in's write. `None`
+/// when the device, event or list does not hold; the caller then finds out which, for the answer
+/// (the rare path may take longer).
 pub async fn device_station(
     db: &Db,
     token: &str,
     slug: &str,
     list_id: i64,
-) -> Result<Option<(Device, ScanList)>, AppError> {
+    ticket_id: Option<i64>,
+) -> Result<Option<Station>, AppError> {
     let row: Option<DeviceStation> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select d.id as device_id, d.label, d.created_at, {LIST_COLUMNS}
+        "select d.id as device_id, d.label, d.created_at, {LIST_COLUMNS},
+                t.id as ticket_id, t.attendee_name, t.organisation, t.ticket_type_id, tt.name as ticket_type,
+                t.status, t.badge_issued_at, c.id as entry_id, c.idempotency_key as entry_key,
+                c.scanned_at as entry_scanned_at, c.device as entry_device
            from scanner_devices d
            join events e on e.id = d.event_id
            join checkin_lists l on l.event_id = e.id
+           left join tickets t on t.id = $4 and t.event_id = e.id
+           left join ticket_types tt on tt.id = t.ticket_type_id
+           left join checkins c on not l.multi_entry and c.list_id = l.id and c.ticket_id = t.id and c.single_entry
+                and c.direction = $5 and c.undone_at is null
           where d.token_hash = $1 and d.revoked_at is null and e.slug = $2 and l.id = $3"
     )))
     .bind(token_hash(token))
     .bind(slug)
     .bind(list_id)
+    .bind(ticket_id)
+    .bind(Direction::Entry)
     .fetch_optional(pool)
     .await)?;
     let Some(row) = row else { return Ok(None) };
@@ -693,7 +731,47 @@ pub async fn device_station(
         revoked_at: None,
     };
     let admitted = admitted(db, &row.list).await?;
-    Ok(Some((device, ScanList { row: row.list, admitted })))
+    let ticket =
+        match (row.ticket_id, row.attendee_name, row.organisation, row.ticket_type_id, row.ticket_type, row.status) {
+            (
+                Some(id),
+                Some(attendee_name),
+                Some(organisation),
+                Some(ticket_type_id),
+                Some(ticket_type),
+                Some(status),
+            ) => {
+                let ticket = TicketForScan {
+                    id,
+                    attendee_name,
+                    organisation,
+                    ticket_type_id,
+                    ticket_type,
+                    status,
+                    badge_issued_at: row.badge_issued_at,
+                };
+                Some((ticket.into_bundle(), LiveEntry::from_columns(row.entry)))
+            }
+            _ => None,
+        };
+    Ok(Some(Station {
+        device,
+        list: ScanList { row: row.list, admitted },
+        ticket: ticket_id.map(|ticket_id| TicketLookedUp { ticket_id, found: ticket }),
+    }))
+}
+
+/// A registered device at its list, and the ticket its scan names as already looked up.
+pub struct Station {
+    pub device: Device,
+    pub list: ScanList,
+    pub ticket: Option<TicketLookedUp>,
+}
+
+/// A ticket looked up by id before the scan was judged, and what was found.
+pub struct TicketLookedUp {
+    ticket_id: i64,
+    found: Option<(BundleTicket, Option<LiveEntry>)>,
 }
 
 #[derive(FromRow)]
@@ -703,6 +781,15 @@ struct DeviceStation {
     created_at: i64,
     #[sqlx(flatten)]
     list: ListRow,
+    ticket_id: Option<i64>,
+    attendee_name: Option<String>,
+    organisation: Option<String>,
+    ticket_type_id: Option<i64>,
+    ticket_type: Option<String>,
+    status: Option<String>,
+    badge_issued_at: Option<i64>,
+    #[sqlx(flatten)]
+    entry: EntryColumns,
 }
 
 /// The live device a bearer token belongs to.
