@@ -1,24 +1,27 @@
 //! Group commit for check-ins. Every acknowledged check-in must survive a power loss, and on
 //! SQLite (`synchronous = FULL`) that is one fsync per commit: sixteen scanners each committing
 //! their own insert queue on the write lock, one fsync after another. Here one writer task takes
-//! the check-ins waiting at that moment, records them all in one transaction, commits once, and
-//! only then answers each scan. A rush of scans costs one fsync per batch instead of one per
-//! scan; a lone scan is committed at once, as before (nothing waits for a batch to fill).
+//! the check-ins waiting at that moment, records them all in one statement, which commits by
+//! itself, and only then answers each scan. A rush of scans costs one fsync per batch instead of
+//! one per scan; a lone scan is committed at once, as before (nothing waits for a batch to fill).
 //!
 //! Only the insert runs on the writer: the badge's signature and the ticket were checked by the
 //! request before it queued its check-in (and a ticket found inside already was answered there).
-//! A batch is one multi-row insert; only the entries it leaves out are looked at one by one. The one-entry rule stays in the database (the partial
-//! unique index `checkins_one_entry`); two scans of one ticket in the same batch meet it as two
-//! statements of one transaction, and the second finds the first's row.
+//! A batch is one multi-row insert, with no transaction around it: a statement on its own is
+//! atomic and durable once it returns, and it is one round trip to the database where BEGIN,
+//! insert and COMMIT were three. The one-entry rule stays in the database (the partial unique
+//! index `checkins_one_entry`): the insert leaves out a row that meets it, also when the row it
+//! meets comes earlier in the same batch. Only the entries left out are looked at again, one by
+//! one, after the commit; what they meet was committed before them.
 
 use std::sync::OnceLock;
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::rules::{Direction, EarlierCheckin};
-use crate::platform::db::{Db, Tx};
+use crate::db_run;
+use crate::platform::db::Db;
 use crate::platform::now;
-use crate::tx_run;
 
 /// At most this many check-ins per transaction: a batch stays a few milliseconds of work, so
 /// the scans behind it do not wait long for theirs.
@@ -65,7 +68,7 @@ pub struct CheckinWriter {
 }
 
 impl CheckinWriter {
-    /// Records `entry`, answering once the transaction it went into has committed.
+    /// Records `entry`, answering once the statement it went into has committed.
     pub async fn record(&self, db: &Db, entry: Entry) -> Result<Recorded, sqlx::Error> {
         let inbox = self.inbox.get_or_init(|| {
             let (inbox, queue) = mpsc::channel(QUEUE);
@@ -100,8 +103,10 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
                 }
             }
             Err(error) => {
-                // The batch rolled back as a whole. Each entry gets its own transaction, so one
-                // entry's fault (or a passing one of the database's) is only its own answer.
+                // The insert failed as a whole (a statement is atomic), or a look-up after it did.
+                // Each entry is recorded again on its own, so one entry's fault (or a passing one
+                // of the database's) is only its own answer; an entry the batch did commit finds
+                // its row by its idempotency key and is answered with it.
                 tracing::warn!("a batch of {} check-ins failed ({error}); recording them one by one", batch.len());
                 for queued in batch.drain(..) {
                     let answer = record_alone(&db, &queued.entry).await;
@@ -113,9 +118,7 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
 }
 
 async fn record_batch(db: &Db, entries: &[&Entry]) -> Result<Vec<Recorded>, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    let recorded_at = now();
-    let inserted = insert_all(&mut tx, entries, recorded_at).await?;
+    let inserted = insert_all(db, entries, now()).await?;
     let mut answers = Vec::with_capacity(entries.len());
     for entry in entries {
         // A row's (list, idempotency key) is unique: it names the entry that inserted it (or an
@@ -126,10 +129,9 @@ async fn record_batch(db: &Db, entries: &[&Entry]) -> Result<Vec<Recorded>, sqlx
             Some(row) if row.ticket_id == entry.ticket_id => Recorded::New(row.id),
             Some(_) => Recorded::KeyReused,
             // Not inserted: the ticket is inside already, or the key was used before.
-            None => left_out(&mut tx, entry).await?,
+            None => left_out(db, entry).await?,
         });
     }
-    tx.commit().await?;
     Ok(answers)
 }
 
@@ -141,9 +143,10 @@ struct Inserted {
     ticket_id: i64,
 }
 
-/// Inserts every entry in one statement (a round trip per batch, not per scan); the ones that
-/// meet the one-entry rule or a used key are left out, to be looked at one by one.
-async fn insert_all(tx: &mut Tx, entries: &[&Entry], recorded_at: i64) -> Result<Vec<Inserted>, sqlx::Error> {
+/// Inserts every entry in one statement, which commits by itself (a round trip per batch, not
+/// per scan); the ones that meet the one-entry rule or a used key are left out, to be looked at
+/// one by one.
+async fn insert_all(db: &Db, entries: &[&Entry], recorded_at: i64) -> Result<Vec<Inserted>, sqlx::Error> {
     const COLUMNS: usize = 9;
     let rows: Vec<String> = (0..entries.len())
         .map(|n| {
@@ -160,7 +163,9 @@ async fn insert_all(tx: &mut Tx, entries: &[&Entry], recorded_at: i64) -> Result
          returning id, list_id, idempotency_key, ticket_id",
         rows.join(", ")
     );
-    tx_run!(tx, |conn| {
+    // This process's SQLite writers take turns (see `Db::write_turn`).
+    let _turn = db.write_turn().await;
+    db_run!(db, |pool| {
         let mut insert = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         for entry in entries {
             insert = insert
@@ -174,34 +179,33 @@ async fn insert_all(tx: &mut Tx, entries: &[&Entry], recorded_at: i64) -> Result
                 .bind(recorded_at)
                 .bind(entry.offline);
         }
-        insert.fetch_all(&mut *conn).await
+        insert.fetch_all(pool).await
     })
 }
 
 async fn record_alone(db: &Db, entry: &Entry) -> Result<Recorded, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    let answer = match insert_all(&mut tx, &[entry], now()).await?.first() {
+    Ok(match insert_all(db, &[entry], now()).await?.first() {
         Some(row) => Recorded::New(row.id),
-        None => left_out(&mut tx, entry).await?,
-    };
-    tx.commit().await?;
-    Ok(answer)
+        None => left_out(db, entry).await?,
+    })
 }
 
 /// Why an entry's insert was left out: its key was used before (by this scan or another), or
-/// the ticket is inside already on this single-entry list.
-async fn left_out(tx: &mut Tx, entry: &Entry) -> Result<Recorded, sqlx::Error> {
-    let same_key: Option<(i64, i64)> = tx_run!(tx, |conn| sqlx::query_as(
+/// the ticket is inside already on this single-entry list. Read after the insert committed: the
+/// row it met was committed before it (and stays, unless an undo takes it back in between, which
+/// `Duplicate(None)` reports).
+async fn left_out(db: &Db, entry: &Entry) -> Result<Recorded, sqlx::Error> {
+    let same_key: Option<(i64, i64)> = db_run!(db, |pool| sqlx::query_as(
         "select id, ticket_id from checkins where list_id = $1 and idempotency_key = $2"
     )
     .bind(entry.list_id)
     .bind(&entry.idempotency_key)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(pool)
     .await)?;
     if let Some((id, earlier_ticket)) = same_key {
         return Ok(if earlier_ticket == entry.ticket_id { Recorded::Replayed(id) } else { Recorded::KeyReused });
     }
-    let earlier: Option<(i64, String, String)> = tx_run!(tx, |conn| sqlx::query_as(
+    let earlier: Option<(i64, String, String)> = db_run!(db, |pool| sqlx::query_as(
         "select c.scanned_at, l.name, c.device from checkins c join checkin_lists l on l.id = c.list_id
           where c.list_id = $1 and c.ticket_id = $2 and c.single_entry and c.direction = $3
             and c.undone_at is null"
@@ -209,7 +213,7 @@ async fn left_out(tx: &mut Tx, entry: &Entry) -> Result<Recorded, sqlx::Error> {
     .bind(entry.list_id)
     .bind(entry.ticket_id)
     .bind(Direction::Entry)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(pool)
     .await)?;
     Ok(Recorded::Duplicate(earlier.map(|(at, list, device)| EarlierCheckin { at, list, device })))
 }
