@@ -20,8 +20,10 @@ figures=$out_dir/figures.jsonl
 say() { printf '[bench] %s\n' "$*"; }
 
 say "release build: the site (browser bundle, size-optimised) and the server"
-./scripts/build-site.sh --release
-cargo build --release -p server --examples
+./scripts/build-site.sh --release --no-server
+# The server and the benchmarks in one cargo run: built apart, the examples' dev-dependencies
+# unify other features of shared crates, and the application crate was compiled twice.
+cargo build --release -p server --bins --examples
 
 export BENCH_JSON=$figures
 started=$(date +%s)

@@ -3,11 +3,19 @@
 # wasm-bindgen, sass, the public assets, and the server binary.
 #   scripts/build-site.sh            development build (target/debug/server, target/site)
 #   scripts/build-site.sh --release  release build (target/release/server, size-optimised WASM)
+#   … --no-server                     everything but the server binary (for a caller that builds
+#                                     it with other targets in one cargo run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-release=false
-[ "${1:-}" = "--release" ] && release=true
+release=false server=true
+for arg in "$@"; do
+  case $arg in
+    --release) release=true ;;
+    --no-server) server=false ;;
+    *) echo "build-site.sh: unknown option $arg (expected --release, --no-server)" >&2; exit 2 ;;
+  esac
+done
 
 target_dir=${CARGO_TARGET_DIR:-target}
 site_root=${LEPTOS_SITE_ROOT:-$target_dir/site}
@@ -106,6 +114,8 @@ fi
 say "public assets"
 cp -R public/. "$site_root/"
 
-say "server ($($release && echo release || echo dev))"
-cargo build -p server "${server_flags[@]}"
+if $server; then
+  say "server ($($release && echo release || echo dev))"
+  cargo build -p server "${server_flags[@]}"
+fi
 say "site in $site_root, WASM $(du -h "$pkg_dir"/app*.wasm | cut -f1 | head -1)"
