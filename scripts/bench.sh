@@ -34,10 +34,10 @@ done
 say "benchmarks took $(( $(date +%s) - started )) s"
 
 pkg=${LEPTOS_SITE_ROOT:-$target_dir/site}/pkg
-python3 - "$figures" "$pkg" "$out_dir/bench.json" <<'PY'
+python3 - "$figures" "$pkg" "$out_dir/bench.json" "$target_dir/wasm-split/wasm-release/__wasm_split.js" <<'PY'
 import glob, gzip, json, os, platform, sys
 
-figures_path, pkg, json_path = sys.argv[1:4]
+figures_path, pkg, json_path, loader_source = sys.argv[1:5]
 rows = [json.loads(line) for line in open(figures_path) if line.strip()]
 bundle = {}
 gz = lambda path: len(gzip.compress(open(path, "rb").read(), compresslevel=9))
@@ -57,17 +57,18 @@ if os.path.exists(wasm_path):
     # What the server actually sends to a browser that accepts brotli: the build's .br copies.
     if all(os.path.exists(p + ".br") for p in first):
         bundle["first_page_brotli_bytes"] = sum(size(p + ".br") for p in first)
-    # Each lazily loaded page: its own part and the shared chunks the loader fetches with it.
-    loader = os.path.join(pkg, f"__wasm_split{tag}.js")
-    if os.path.exists(loader):
+    # Each lazily loaded page: its own part and the shared chunks the loader fetches with it, as
+    # the splitter wrote the loader (the one served is minified, its file names hashed).
+    hashed = lambda name: os.path.join(pkg, f'{name.rsplit(".", 1)[0]}{tag}.{name.rsplit(".", 1)[1]}')
+    if os.path.exists(loader_source):
         import re
-        text = open(loader).read()
+        text = open(loader_source).read()
         chunk_file = dict(re.findall(r'const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\./([^"]+)"', text))
         pages = {}
         for name, part, deps in re.findall(
                 r'export const __wasm_split_load___(\w+?)_route_view_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
                 r'const src = fetch\(new URL\("\./([^"]+)".*?\n, \[([^\]]*)\]', text, re.S):
-            files = [os.path.join(pkg, part)] + [os.path.join(pkg, chunk_file[d.strip()]) for d in deps.split(",") if d.strip()]
+            files = [hashed(part)] + [hashed(chunk_file[d.strip()]) for d in deps.split(",") if d.strip()]
             pages[name] = {"files": len(files), "raw_bytes": sum(map(size, files)), "gzip_bytes": sum(map(gz, files))}
         parts = glob.glob(os.path.join(pkg, f"split_*{tag}.wasm")) + glob.glob(os.path.join(pkg, f"chunk_*{tag}.wasm"))
         bundle["lazy_pages"] = pages
@@ -91,11 +92,20 @@ if bundle:
     kib = lambda b: f"{b / 1024:,.0f} KiB"
     print(f'\nBrowser bundle, main file {bundle["file"]}: {kib(bundle["raw_bytes"])} raw, '
           f'{kib(bundle["gzip_bytes"])} gzipped (-9)')
-    print(f'First pages (series, event, agenda, sign-in, registration) download '
+    print(f'First pages (series, event, agenda) download '
           f'{" + ".join(bundle["first_page_files"])}: {kib(bundle["first_page_raw_bytes"])} raw, '
           f'{kib(bundle["first_page_gzip_bytes"])} gzipped'
           + (f', {kib(bundle["first_page_brotli_bytes"])} as sent with brotli' if "first_page_brotli_bytes" in bundle else ""))
     if bundle.get("lazy_pages"):
+        # The next pages a visitor opens, each as a first visit would download it: the files
+        # above and the page's own parts.
+        nearby = [(label, bundle["lazy_pages"][name]) for label, name in
+                  (("a session", "session"), ("a speaker", "speaker"), ("the registration form", "register"),
+                   ("the sign-in", "sign_in")) if name in bundle["lazy_pages"]]
+        if nearby:
+            print("Opened first, the next pages download that plus their own parts: " + "; ".join(
+                f'{label} {kib(bundle["first_page_gzip_bytes"] + p["gzip_bytes"])} gzipped (+{kib(p["gzip_bytes"])})'
+                for label, p in nearby))
         pages = sorted(bundle["lazy_pages"].items(), key=lambda kv: -kv[1]["gzip_bytes"])
         print(f'Lazily loaded pages ({len(pages)}), fetched on top when first shown; the largest: ' + "; ".join(
             f'{name} {kib(p["gzip_bytes"])} gz in {p["files"]} files' for name, p in pages[:4]))

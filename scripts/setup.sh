@@ -37,7 +37,7 @@ fi
 
 command -v node >/dev/null || { echo "Node.js (>= 20.19) is needed for sass and wasm-opt" >&2; exit 1; }
 
-# npm packages: sass, wasm-opt (binaryen) at the root; Playwright in end2end/. `npm ci` runs only
+# npm packages: sass, wasm-opt (binaryen) and terser at the root; Playwright in end2end/. `npm ci` runs only
 # when the lockfile changed since the last install.
 npm_install() {
   local dir=$1

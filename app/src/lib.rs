@@ -121,8 +121,10 @@ fn stylesheet_href() -> String {
 
 /// Declares, for each page behind it, a route whose view is compiled into a WASM chunk of its
 /// own and fetched when the route is first shown (or hydrated): a visitor opening the series,
-/// an event, its agenda, the sign-in or the registration form downloads only those pages' code;
-/// the scanner's camera decoder, the organiser desks, meetings, grants and admin come later.
+/// an event or its agenda (where links, newsletters and QR posters lead) downloads only those
+/// pages' code, and each further page fetches its own part when first shown: a session, a
+/// speaker, the registration form, the sign-in, and later the scanner's camera decoder, the
+/// organiser desks, meetings, grants and admin.
 macro_rules! lazy_pages {
     ($($route:ident => $($page:ident)::+,)*) => {$(
         struct $route;
@@ -141,6 +143,10 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
+    SessionRoute => agenda::SessionPage,
+    SpeakerRoute => agenda::SpeakerPage,
+    RegisterRoute => tickets::RegisterPage,
+    SignInRoute => accounts::SignInPage,
     TicketReviewRoute => tickets::ReviewPage,
     TicketRoute => tickets::TicketPage,
     BadgeRoute => badges::BadgePage,
@@ -187,9 +193,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=events::SeriesPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug") view=events::EventPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/agenda") view=agenda::AgendaPage ssr=SsrMode::Async />
-                    <Route path=path!("/events/:slug/sessions/:id") view=agenda::SessionPage ssr=SsrMode::Async />
-                    <Route path=path!("/events/:slug/speakers/:id") view=agenda::SpeakerPage ssr=SsrMode::Async />
-                    <Route path=path!("/events/:slug/register") view=tickets::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/sessions/:id") view={Lazy::<SessionRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/speakers/:id") view={Lazy::<SpeakerRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/register/review") view={Lazy::<TicketReviewRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/tickets/:id") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/tickets/:id/badge") view={Lazy::<BadgeRoute>::new()} ssr=SsrMode::Async />
@@ -203,7 +209,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events/:slug/participants") view={Lazy::<ParticipantsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/participants/:id") view={Lazy::<ParticipantRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug/meetings") view={Lazy::<MeetingsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/signin") view=accounts::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/signup/confirm") view={Lazy::<ConfirmSignUpRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/password/forgot") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async />

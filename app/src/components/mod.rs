@@ -10,11 +10,6 @@ use crate::error::AppError;
 /// Header with navigation, the page, and a footer.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    // Runs only in the browser, once the WASM bundle has taken over the page. (The page marks
-    // itself `data-hydrated` later, in `hydrate()`, once a lazily loaded page has taken over too.)
-    Effect::new(move |_| hydrated.set(true));
-    provide_context(Hydrated(hydrated.read_only()));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -36,13 +31,16 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
-/// Whether the page has been taken over by the browser bundle (false during server rendering
-/// and until hydration finishes). Controls that need JavaScript render only once it is true.
-#[derive(Clone, Copy)]
-pub struct Hydrated(pub ReadSignal<bool>);
-
+/// Whether the calling component has been taken over by the browser bundle: false during
+/// server rendering and while it hydrates, true from its first effect on (effects run only in
+/// the browser). Controls that need JavaScript render only once it is true. Made per caller,
+/// not once for the page: a lazily loaded page hydrates after the layout, once its chunk has
+/// arrived, and a page-wide flag would already be true then, so the page would render such a
+/// control while hydrating HTML that has none (a release build stops there).
 pub fn use_hydrated() -> ReadSignal<bool> {
-    use_context::<Hydrated>().map(|h| h.0).unwrap_or_else(|| RwSignal::new(false).read_only())
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    hydrated.read_only()
 }
 
 #[component]
