@@ -59,7 +59,7 @@ if os.path.exists(wasm_path):
         bundle["first_page_brotli_bytes"] = sum(size(p + ".br") for p in first)
     # Each lazily loaded page: its own part and the shared chunks the loader fetches with it, as
     # the splitter wrote the loader (the one served is minified, its file names hashed).
-    hashed = lambda name: os.path.join(pkg, f'{name.rsplit(".", 1)[0]}{tag}.{name.rsplit(".", 1)[1]}')
+    hashed = lambda name: os.path.join(pkg, "{0}{2}{1}".format(*os.path.splitext(name), tag))
     if os.path.exists(loader_source):
         import re
         text = open(loader_source).read()

@@ -23,7 +23,7 @@ use crate::db_run;
 use crate::platform::db::Db;
 use crate::platform::now;
 
-/// At most this many check-ins per transaction: a batch stays a few milliseconds of work, so
+/// At most this many check-ins per batch (one statement): a batch stays a few milliseconds of work, so
 /// the scans behind it do not wait long for theirs.
 const MOST_PER_BATCH: usize = 128;
 /// Scans queued beyond this wait for room (back-pressure instead of unbounded memory).
