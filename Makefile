@@ -26,24 +26,30 @@ lint: setup
 fmt:
 	cargo fmt --all
 
-# Benchmarks print figures; they are not tests and never fail on timing.
+# Benchmarks print figures; they are not tests and never fail on timing. Those over HTTP run the
+# release server binary as its own process, so it is built with them.
 # Every benchmark in release, on both backends, as one table (and JSON), with the bundle's size.
 bench: setup
 	./scripts/bench.sh
 
 bench-agenda:
+	cargo build --release -p server --bin server --example bench_agenda
 	cargo run --release -p server --example bench_agenda
 
 bench-registration:
+	cargo build --release -p server --bin server --example bench_registration
 	cargo run --release -p server --example bench_registration
 
 bench-checkin:
+	cargo build --release -p server --bin server --example bench_checkin
 	cargo run --release -p server --example bench_checkin
 
 bench-meetings:
+	cargo build --release -p server --bin server --example bench_meetings
 	cargo run --release -p server --example bench_meetings
 
 bench-feed:
+	cargo build --release -p server --bin server --example bench_feed
 	cargo run --release -p server --example bench_feed
 
 bench-grants:

@@ -4,10 +4,13 @@
 # p99, CPU ms per operation and peak memory — with the browser bundle's size, raw and gzipped.
 # The table is also written as JSON. Benchmarks print figures; they never fail on timing.
 #
-# The benchmarks run the server and their load generator in one process on loopback, so the CPU
-# and memory columns are of both together. Sizes come from the environment as in each benchmark
-# (CLIENTS, TICKETS, …); the timed runs last BENCH_SECONDS (default 5), which keeps the whole
-# under 10 minutes. (Not SECONDS: bash keeps its own clock in that name.)
+# The benchmarks over HTTP prepare a database, then run the release server binary on it as its
+# own process and load it from theirs over loopback, so the CPU and memory columns are the
+# server's alone. (The grants benchmark calls the application directly: its columns are of its
+# one process. BENCH_INLINE=1 serves from each benchmark's own process.) Sizes come from the
+# environment as in each benchmark (CLIENTS, TICKETS, …); the timed runs last BENCH_SECONDS
+# (default 5), which keeps the whole under 10 minutes. (Not SECONDS: bash keeps its own clock in
+# that name.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

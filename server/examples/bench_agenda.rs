@@ -1,12 +1,13 @@
 //! Benchmark (not a test): server-side rendering of an agenda of 300 sessions.
 //!
-//!     make bench-agenda          (= cargo run --release -p server --example bench_agenda)
+//!     make bench-agenda    (builds the server and bench_agenda, then runs it)
 //!
-//! Starts the real server in this process on a free port, once on a fresh SQLite file and once
-//! on a fresh PostgreSQL database (skipped with a message when none answers), loads the demo series plus enough sessions for the
-//! Heidelberg event to have 300, then runs CLIENTS (default 16) concurrent HTTP clients for
-//! SECONDS (default 10) against `/events/heidelberg-2027/agenda` and prints requests/s and the
-//! p50/p99 latency. Clients and server share the machine's cores, as on a small host.
+//! Runs the release server in its own process on a free port (see `ServerProcess`), once on a fresh
+//! SQLite file and once on a fresh PostgreSQL database (skipped with a message when none answers),
+//! loads the demo series plus enough sessions for the Heidelberg event to have 300, then runs
+//! CLIENTS (default 16) concurrent HTTP clients for SECONDS (default 10) against
+//! `/events/heidelberg-2027/agenda` and prints requests/s and the p50/p99 latency. Clients and
+//! server share the machine's cores, as on a small host.
 
 mod bench_support;
 
@@ -74,10 +75,9 @@ async fn bench(database_url: String, clients: usize, seconds: u64) {
     }
     let total = store::sessions(&state.db, &event).await.expect("sessions").len();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let router = server::router(state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    // The server in its own process, on the prepared database (see `ServerProcess`).
+    let served = bench_support::ServerProcess::start(&database_url, state.clone()).await;
+    let base = served.base.clone();
     let url = format!("{base}/events/{SLUG}/agenda");
     // BENCH_API=1 measures the agenda's data alone (the server function, JSON), without rendering.
     let api_url = format!("{base}/api/agenda");

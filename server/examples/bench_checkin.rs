@@ -1,16 +1,16 @@
 //! Benchmark (not a test): badge redeems per second over HTTP through the device API.
 //!
-//!     make bench-checkin    (= cargo run --release -p server --example bench_checkin)
+//!     make bench-checkin    (builds the server and bench_checkin, then runs it)
 //!
-//! Starts the real server in this process on a free port, once on a fresh SQLite file and once
-//! on a fresh PostgreSQL database (created on BENCH_POSTGRES_URL, default the local server, and
-//! dropped afterwards; skipped with a message when unreachable). Each backend gets the demo
-//! series plus TICKETS (default 20,000) confirmed tickets with signed badge codes, and a device
-//! token. Then 1 and SCANNERS (default 16) concurrent scanners post redeems to the demo's
-//! single-entry "Main entrance" list: valid codes (each ticket's first entry, which verifies
-//! the signature and writes the check-in), duplicates (codes already checked in) and unknown
-//! codes (tampered signatures). Prints redeems/s with p50 and p99 latency per case. Clients and
-//! server share the machine's cores.
+//! Runs the release server in its own process on a free port (see `ServerProcess`), once on a fresh
+//! SQLite file and once on a fresh PostgreSQL database (created on BENCH_POSTGRES_URL, default the
+//! local server, and dropped afterwards; skipped with a message when unreachable). Each backend
+//! gets the demo series plus TICKETS (default 20,000) confirmed tickets with signed badge codes,
+//! and a device token. Then 1 and SCANNERS (default 16) concurrent scanners post redeems to the
+//! demo's single-entry "Main entrance" list: valid codes (each ticket's first entry, which verifies
+//! the signature and writes the check-in), duplicates (codes already checked in) and unknown codes
+//! (tampered signatures). Prints redeems/s with p50 and p99 latency per case. Clients and server
+//! share the machine's cores.
 
 mod bench_support;
 
@@ -31,7 +31,7 @@ async fn main() {
 
 async fn bench(database_url: String, tickets: usize, scanners: usize) {
     let mut config = server::Cli::from_environment();
-    config.database_url = database_url;
+    config.database_url = database_url.clone();
     config.demo = true;
     config.smtp_url = None;
     let state = server::build_state(&config).await.expect("start the server");
@@ -74,9 +74,9 @@ async fn bench(database_url: String, tickets: usize, scanners: usize) {
         prepared.elapsed().as_secs_f64()
     );
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, server::router(state)).await.expect("serve") });
+    // The server in its own process, on the prepared database (see `ServerProcess`).
+    let served = bench_support::ServerProcess::start(&database_url, state.clone()).await;
+    let base = served.base.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(scanners).build().expect("client");
     let url = Arc::new(format!("{base}/api/v1/events/{SLUG}/checkin-lists/{list}/redeem"));
     let target = Target { client, url, token: Arc::new(token) };

@@ -1,15 +1,15 @@
 //! Benchmark (not a test): a private calendar feed polled by calendar clients.
 //!
-//!     make bench-feed    (= cargo run --release -p server --example bench_feed)
+//!     make bench-feed    (builds the server and bench_feed, then runs it)
 //!
-//! Starts the real server in this process on a free port, once on a fresh SQLite file and once
-//! on a fresh PostgreSQL database (BENCH_POSTGRES_URL, as the other benchmarks; skipped with a
-//! message when unreachable). One attendee of the demo's Heidelberg event gets 40 chosen
-//! sessions and 20 agreed meetings (written directly: the benchmark reads, it does not book),
-//! and a feed address made the way the account page makes it. Then CLIENTS (default 16) clients
-//! fetch the feed for SECONDS (default 5), first in full, then with `If-None-Match` as polling
-//! clients do. Prints requests/s, p50 and p99 of each, and checks the answers (200 with the 60
-//! entries, then 304).
+//! Runs the release server in its own process on a free port (see `ServerProcess`), once on a fresh
+//! SQLite file and once on a fresh PostgreSQL database (BENCH_POSTGRES_URL, as the other
+//! benchmarks; skipped with a message when unreachable). One attendee of the demo's Heidelberg
+//! event gets 40 chosen sessions and 20 agreed meetings (written directly: the benchmark reads, it
+//! does not book), and a feed address made the way the account page makes it. Then CLIENTS (default
+//! 16) clients fetch the feed for SECONDS (default 5), first in full, then with `If-None-Match` as
+//! polling clients do. Prints requests/s, p50 and p99 of each, and checks the answers (200 with the
+//! 60 entries, then 304).
 
 mod bench_support;
 
@@ -28,7 +28,7 @@ async fn main() {
 
 async fn bench(database_url: String, clients: usize, seconds: u64) {
     let mut config = server::Cli::from_environment();
-    config.database_url = database_url;
+    config.database_url = database_url.clone();
     config.demo = true;
     config.smtp_url = None;
     let state = server::build_state(&config).await.expect("start the server");
@@ -106,9 +106,9 @@ async fn bench(database_url: String, clients: usize, seconds: u64) {
     let secret = app::calendar::feed::rotate_secret(&db, me_user).await.expect("feed");
     let path = format!("/calendar/{secret}.ics");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, server::router(state)).await.expect("serve") });
+    // The server in its own process, on the prepared database (see `ServerProcess`).
+    let served = bench_support::ServerProcess::start(&database_url, state.clone()).await;
+    let base = served.base.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
 
     let first = client.get(format!("{base}{path}")).send().await.expect("feed");

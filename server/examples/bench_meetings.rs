@@ -1,16 +1,16 @@
 //! Benchmark (not a test): a B2B booking storm over HTTP.
 //!
-//!     make bench-meetings    (= cargo run --release -p server --example bench_meetings)
+//!     make bench-meetings    (builds the server and bench_meetings, then runs it)
 //!
-//! Starts the real server in this process, once on a fresh SQLite file and once on a fresh
-//! PostgreSQL database (skipped with a message when none answers). Each gets the demo series and
-//! a B2B session of 12 slots and 40 tables (480 meetings at most), PEOPLE (default 2,000)
-//! listed participants with sessions, and REQUESTS (default 6,000) pending meeting requests
-//! between them, made directly in the database. Then CLIENTS (default 16) concurrent clients
-//! accept them as their recipients (`answer_meeting`, a full server-function round trip), until
-//! every request was answered. Prints answers/s, accepted bookings/s, p50/p99 of an answer,
-//! checks that nobody and no table is double-booked, and times the suggestions of one
-//! participant among all (`my_meetings`).
+//! Runs the release server in its own process (see `ServerProcess`), once on a fresh SQLite file
+//! and once on a fresh PostgreSQL database (skipped with a message when none answers). Each gets
+//! the demo series and a B2B session of 12 slots and 40 tables (480 meetings at most), PEOPLE
+//! (default 2,000) listed participants with sessions, and REQUESTS (default 6,000) pending meeting
+//! requests between them, made directly in the database. Then CLIENTS (default 16) concurrent
+//! clients accept them as their recipients (`answer_meeting`, a full server-function round trip),
+//! until every request was answered. Prints answers/s, accepted bookings/s, p50/p99 of an answer,
+//! checks that nobody and no table is double-booked, and times the suggestions of one participant
+//! among all (`my_meetings`).
 
 mod bench_support;
 
@@ -34,7 +34,7 @@ async fn main() {
 
 async fn bench(database_url: String, clients: usize, people: usize, requests: usize) {
     let mut config = server::Cli::from_environment();
-    config.database_url = database_url;
+    config.database_url = database_url.clone();
     config.demo = true;
     config.smtp_url = None;
     let state = server::build_state(&config).await.expect("start the server");
@@ -127,9 +127,9 @@ async fn bench(database_url: String, clients: usize, people: usize, requests: us
         pending
     });
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, server::router(state)).await.expect("serve") });
+    // The server in its own process, on the prepared database (see `ServerProcess`).
+    let served = bench_support::ServerProcess::start(&database_url, state.clone()).await;
+    let base = served.base.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
 
     let pending = Arc::new(pending);

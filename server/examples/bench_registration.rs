@@ -1,15 +1,16 @@
 //! Benchmark (not a test): free registrations per second over HTTP.
 //!
-//!     make bench-registration    (= cargo run --release -p server --example bench_registration)
+//!     make bench-registration    (builds the server and bench_registration, then runs it)
 //!
-//! Starts the real server in this process on a free port, once on a fresh SQLite file and once
-//! on a fresh PostgreSQL database (created on BENCH_POSTGRES_URL, default the local server, and
-//! dropped afterwards; skipped with a message when unreachable). Each backend gets the demo
-//! series, a free ticket type with room for everyone, and enough attendee accounts; then CLIENTS
-//! (default 16) concurrent clients register one attendee after another for SECONDS (default 10):
-//! the form post (`prepare_registration`) and the confirmation (`confirm_registration`), each a
-//! full server-function round trip with session, CSRF check and transaction. Prints
-//! registrations/s and the p50/p99 of a whole registration. Clients and server share the cores.
+//! Runs the release server in its own process on a free port (see `ServerProcess`), once on a fresh
+//! SQLite file and once on a fresh PostgreSQL database (created on BENCH_POSTGRES_URL, default the
+//! local server, and dropped afterwards; skipped with a message when unreachable). Each backend
+//! gets the demo series, a free ticket type with room for everyone, and enough attendee accounts;
+//! then CLIENTS (default 16) concurrent clients register one attendee after another for SECONDS
+//! (default 10): the form post (`prepare_registration`) and the confirmation
+//! (`confirm_registration`), each a full server-function round trip with session, CSRF check and
+//! transaction. Prints registrations/s and the p50/p99 of a whole registration. Clients and server
+//! share the cores.
 
 mod bench_support;
 
@@ -33,7 +34,7 @@ async fn main() {
 
 async fn bench(database_url: String, clients: usize, seconds: u64, people: usize) {
     let mut config = server::Cli::from_environment();
-    config.database_url = database_url;
+    config.database_url = database_url.clone();
     config.demo = true;
     config.smtp_url = None;
     let state = server::build_state(&config).await.expect("start the server");
@@ -58,9 +59,9 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
     });
     signed_in_people(&db, "bench", "Bench Attendee", &tokens).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, server::router(state)).await.expect("serve") });
+    // The server in its own process, on the prepared database (see `ServerProcess`).
+    let served = bench_support::ServerProcess::start(&database_url, state.clone()).await;
+    let base = served.base.clone();
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
     let tokens = Arc::new(tokens);

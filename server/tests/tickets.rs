@@ -897,6 +897,79 @@ async fn organisers_search_and_export_registrations(backend: Backend) {
     assert_eq!(invalid_field(&reply), "code");
 }
 
+/// A free ticket's confirmation is made from what the registration has just written, not read
+/// back inside its transaction: the row it is made from must be the ticket as `ticket` reads it
+/// afterwards, the cluster and the code included. And the code's use is counted once.
+async fn the_confirmation_is_made_from_the_ticket_as_stored(backend: Backend) {
+    use app::tickets::rules::{AttendeeProfile, ProfileForm, VoucherEffect};
+    use app::tickets::store;
+    let app = app_or_skip!(TestApp::spawn(backend));
+    let db = app.db();
+    let event = app::events::store::load(db, HEIDELBERG).await.unwrap();
+    let full_price = ticket_type_id(&app, HEIDELBERG, "Non-member ticket").await;
+    let code = app::tickets::store::VoucherDraft {
+        code: "SPEAKER-FREE".into(),
+        effect: VoucherEffect::Discount,
+        ticket_type_id: Some(full_price),
+        percent_off: 100,
+        max_uses: 3,
+        valid_from: now() - 60,
+        valid_until: now() + 86_400,
+        note: String::new(),
+    };
+    store::create_voucher(db, event.id, &code).await.unwrap();
+    let user: i64 = app::db_run!(db, |pool| sqlx::query_scalar("select id from users where email = $1")
+        .bind("attendee@eventxchange.test")
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    let form = ProfileForm {
+        attendee_name: "Ana Müller".into(),
+        organisation: "Neckar Proteomics GmbH".into(),
+        organisation_type: "sme".into(),
+        cluster: "biorn".into(),
+        country: "Germany".into(),
+        job_role: "Head of assay development".into(),
+        themes: "biomarkers,multiomics".into(),
+        offers: "Assays".into(),
+        seeks: "Partners".into(),
+        directory_consent: true,
+        terms_consent: true,
+    };
+    let codes = ["biorn", "smarthub", "biopeople", "tartu"].map(String::from);
+    let draft = store::Draft {
+        ticket_type_id: full_price,
+        voucher_code: Some("speaker-free".into()),
+        profile: AttendeeProfile::parse(&form, &codes).unwrap(),
+    };
+    let mailed = std::sync::Mutex::new(None);
+    let confirmation = |row: &store::TicketRow| {
+        *mailed.lock().unwrap() = Some(row.clone());
+        app::tickets::mail::confirmation("http://eventxchange.test", row, "")
+    };
+    let registered = store::register(
+        db,
+        store::Registration {
+            event: &event,
+            user_id: user,
+            email: "attendee@eventxchange.test",
+            verified_member: true,
+            draft: &draft,
+            reviewed_total: 0,
+            confirmation: &confirmation,
+        },
+    )
+    .await
+    .unwrap();
+    let stored = store::ticket(db, registered.ticket_id).await.unwrap();
+    let mailed = mailed.lock().unwrap().take().expect("a free ticket is confirmed by mail");
+    assert_eq!(format!("{mailed:?}"), format!("{stored:?}"));
+    assert_eq!(stored.voucher_code.as_deref(), Some("SPEAKER-FREE"));
+    assert_eq!(stored.cluster_name.as_deref(), Some("BioRN Life Science Cluster"), "{stored:?}");
+    let used = store::voucher(db, event.id, "SPEAKER-FREE").await.unwrap().unwrap();
+    assert_eq!(used.times_used, 1);
+}
+
 async fn our_signatures_match_the_independent_signer(_backend: Backend) {
     let body = r#"{"id":"evt_x","type":"checkout.session.completed","data":{"object":{}}}"#;
     let ours = app::payments::signature::sign(body.as_bytes(), WEBHOOK_SECRET, 1_800_000_000);
@@ -918,5 +991,6 @@ on_both_backends!(
     long_lists_are_paginated,
     mail_waits_for_the_smtp_server_and_is_never_lost,
     organisers_search_and_export_registrations,
+    the_confirmation_is_made_from_the_ticket_as_stored,
     our_signatures_match_the_independent_signer,
 );

@@ -490,7 +490,7 @@ pub async fn confirm_registration(
             let registered = store::register(
                 &state.db,
                 store::Registration {
-                    event_id: event.id,
+                    event: &event,
                     user_id: principal.user_id,
                     email: &principal.email,
                     verified_member: principal.cluster_id.is_some(),

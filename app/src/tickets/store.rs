@@ -109,11 +109,10 @@ impl VoucherRow {
 }
 
 const VOUCHER_COLUMNS: &str =
-    "select id, event_id, code, effect, ticket_type_id, percent_off, max_uses, times_used, valid_from, valid_until, note
-       from vouchers";
+    "id, event_id, code, effect, ticket_type_id, percent_off, max_uses, times_used, valid_from, valid_until, note";
 
 pub async fn voucher(db: &Db, event_id: i64, code: &str) -> Result<Option<VoucherRow>, AppError> {
-    let sql = format!("{VOUCHER_COLUMNS} where event_id = $1 and code = $2");
+    let sql = format!("select {VOUCHER_COLUMNS} from vouchers where event_id = $1 and code = $2");
     Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(event_id)
         .bind(rules::normalise_code(code))
@@ -122,7 +121,7 @@ pub async fn voucher(db: &Db, event_id: i64, code: &str) -> Result<Option<Vouche
 }
 
 pub async fn vouchers(db: &Db, event_id: i64) -> Result<Vec<VoucherRow>, AppError> {
-    let sql = format!("{VOUCHER_COLUMNS} where event_id = $1 order by code");
+    let sql = format!("select {VOUCHER_COLUMNS} from vouchers where event_id = $1 order by code");
     Ok(db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(event_id).fetch_all(pool).await)?)
 }
 
@@ -187,7 +186,7 @@ pub async fn last_profile(db: &Db, user_id: i64) -> Result<Option<AttendeeProfil
 
 /// Who is registering, for what.
 pub struct Registration<'a> {
-    pub event_id: i64,
+    pub event: &'a crate::events::store::Event,
     pub user_id: i64,
     pub email: &'a str,
     pub verified_member: bool,
@@ -209,34 +208,33 @@ pub struct Registered {
 /// Takes a seat (and a voucher use) and creates the ticket, all or nothing. A free ticket is
 /// confirmed at once and its confirmation queued in the same transaction; a paid one is held
 /// (`pending`) until the payment is confirmed.
+///
+/// The ticket type and the code are read before the transaction, and the price decided from
+/// them; the seat update at its end returns the type (and the code's update the code) as they
+/// are at that moment, under the row's lock, and the price is decided again from those. So a
+/// change in between (a closed sale, a new price, the last seat) rolls the registration back,
+/// while the transaction holds only the writes: on SQLite it holds the one write lock of the
+/// database from `BEGIN IMMEDIATE` to `COMMIT`, and each statement in it is a round trip to
+/// the connection's thread that every other writer waits for.
 pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppError> {
     let at = now();
+    let event = r.event;
     let profile = &r.draft.profile;
-    let mut tx = db.begin_write().await?;
-    let (ticket_id, price, currency, status, ticket_type_id, voucher_id) = tx_run!(&mut tx, |conn| {
-        let ticket_type: Option<TicketTypeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {TICKET_TYPE_COLUMNS} from ticket_types where id = $1 and event_id = $2"
-        )))
-        .bind(r.draft.ticket_type_id)
-        .bind(r.event_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let ticket_type = ticket_type.ok_or_else(|| AppError::invalid("ticket_type", "Choose one of the tickets."))?;
-        let voucher: Option<VoucherRow> = match &r.draft.voucher_code {
-            Some(code) => {
-                let found: Option<VoucherRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(format!("{VOUCHER_COLUMNS} where event_id = $1 and code = $2")))
-                        .bind(r.event_id)
-                        .bind(rules::normalise_code(code))
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                Some(found.ok_or_else(|| AppError::invalid("voucher", "This code is not known for this event."))?)
-            }
-            None => None,
-        };
-        let price =
-            rules::admit(&ticket_type.facts(), voucher.as_ref().map(|v| v.facts()).as_ref(), r.verified_member, at)?;
-        // Decided in the transaction that takes the seat, so no change slips in between.
+    let ticket_type = ticket_types(db, event.id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == r.draft.ticket_type_id)
+        .ok_or_else(|| AppError::invalid("ticket_type", "Choose one of the tickets."))?;
+    let voucher = match &r.draft.voucher_code {
+        Some(code) => Some(
+            voucher(db, event.id, code)
+                .await?
+                .ok_or_else(|| AppError::invalid("voucher", "This code is not known for this event."))?,
+        ),
+        None => None,
+    };
+    let priced = |ticket_type: &TicketTypeRow, voucher: Option<&VoucherRow>| -> Result<i64, AppError> {
+        let price = rules::admit(&ticket_type.facts(), voucher.map(|v| v.facts()).as_ref(), r.verified_member, at)?;
         if price != r.reviewed_total {
             return Err(AppError::invalid(
                 "price",
@@ -246,16 +244,24 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
                 ),
             ));
         }
-        let status = if price == 0 { TicketStatus::Confirmed } else { TicketStatus::Pending };
-        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        Ok(price)
+    };
+    let price = priced(&ticket_type, voucher.as_ref())?;
+    let status = if price == 0 { TicketStatus::Confirmed } else { TicketStatus::Pending };
+    let confirmed_at = (status == TicketStatus::Confirmed).then_some(at);
+
+    let mut tx = db.begin_write().await?;
+    let (ticket_id, cluster_code, cluster_name) = tx_run!(&mut tx, |conn| {
+        let inserted: Result<(i64, Option<String>, Option<String>), sqlx::Error> = sqlx::query_as(
             "insert into tickets (event_id, ticket_type_id, user_id, voucher_id, status, price_cents, currency,
                                   attendee_name, email, organisation, organisation_type, cluster_id, country, job_role,
                                   themes, offers, seeks, directory_consent, terms_accepted_at, created_at, confirmed_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
                      (select id from clusters where code = $12), $13, $14, $15, $16, $17, $18, $19, $19, $20)
-             returning id",
+             returning id, (select code from clusters c where c.id = tickets.cluster_id),
+                       (select name from clusters c where c.id = tickets.cluster_id)",
         )
-        .bind(r.event_id)
+        .bind(event.id)
         .bind(ticket_type.id)
         .bind(r.user_id)
         .bind(voucher.as_ref().map(|v| v.id))
@@ -274,52 +280,93 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         .bind(&profile.seeks)
         .bind(profile.directory_consent)
         .bind(at)
-        .bind((status == TicketStatus::Confirmed).then_some(at))
+        .bind(confirmed_at)
         .fetch_one(&mut *conn)
         .await;
-        let ticket_id = ONE_LIVE_TICKET_PER_PERSON.or_else(inserted, rules::already_registered)?;
-        Ok::<_, AppError>((ticket_id, price, ticket_type.currency, status, ticket_type.id, voucher.map(|v| v.id)))
+        ONE_LIVE_TICKET_PER_PERSON.or_else(inserted, rules::already_registered)
     })?;
     if status == TicketStatus::Confirmed {
-        let row = ticket_in(&mut tx, ticket_id).await?;
+        // The row as `ticket` would read it back, from what was just written: one round trip
+        // less inside the transaction.
+        let row = TicketRow {
+            id: ticket_id,
+            event_id: event.id,
+            event_slug: event.slug.clone(),
+            event_title: event.title.clone(),
+            event_starts_at: event.window.starts_at,
+            ticket_type_id: ticket_type.id,
+            ticket_type: ticket_type.name.clone(),
+            user_id: r.user_id,
+            status: status.code().to_string(),
+            price_cents: price,
+            currency: ticket_type.currency.clone(),
+            attendee_name: profile.attendee_name.clone(),
+            email: r.email.to_string(),
+            organisation: profile.organisation.clone(),
+            organisation_type: profile.organisation_type.code().to_string(),
+            cluster_code,
+            cluster_name,
+            country: profile.country.clone(),
+            job_role: profile.job_role.clone(),
+            themes: profile.theme_codes(),
+            offers: profile.offers.clone(),
+            seeks: profile.seeks.clone(),
+            directory_consent: profile.directory_consent,
+            checkout_url: None,
+            checkout_session_id: None,
+            payment_intent_id: None,
+            hold_expires_at: None,
+            created_at: at,
+            confirmed_at,
+            cancelled_at: None,
+            refund_requested_at: None,
+            refund_failed_at: None,
+            refund_failure: None,
+            voucher_code: voucher.as_ref().map(|v| v.code.clone()),
+        };
         enqueue_in(&mut tx, &(r.confirmation)(&row)).await?;
     }
     tx_run!(&mut tx, |conn| sqlx::query("delete from registration_drafts where user_id = $1 and event_id = $2")
         .bind(r.user_id)
-        .bind(r.event_id)
+        .bind(event.id)
         .execute(&mut *conn)
         .await
         .map(|_| ()))?;
     // The seat (and the code's use) is taken last, just before the commit: on PostgreSQL every
     // registration for a ticket type updates its one row, and its lock is held from that update
-    // to the commit, so the shorter that stretch, the less the rush queues on it. Sold out rolls
-    // back the ticket and mail written above.
+    // to the commit, so the shorter that stretch, the less the rush queues on it. Sold out, or a
+    // price that is not the one decided above, rolls back the ticket and mail written above.
     tx_run!(&mut tx, |conn| {
-        let seated = sqlx::query(
-            "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity",
-        )
-        .bind(ticket_type_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if seated == 0 {
-            return Err(rules::sold_out());
-        }
-        if let Some(voucher_id) = voucher_id {
-            let used =
-                sqlx::query("update vouchers set times_used = times_used + 1 where id = $1 and times_used < max_uses")
-                    .bind(voucher_id)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-            if used == 0 {
-                return Err(AppError::invalid("voucher", "This code has been used up."));
+        let seated: Option<TicketTypeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity
+             returning {TICKET_TYPE_COLUMNS}"
+        )))
+        .bind(ticket_type.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let mut now_type = seated.ok_or_else(rules::sold_out)?;
+        // As it was before this registration's seat.
+        now_type.seats_taken -= 1;
+        let now_voucher = match &voucher {
+            Some(voucher) => {
+                let used: Option<VoucherRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "update vouchers set times_used = times_used + 1 where id = $1 and times_used < max_uses
+                     returning {VOUCHER_COLUMNS}"
+                )))
+                .bind(voucher.id)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let mut used = used.ok_or_else(|| AppError::invalid("voucher", "This code has been used up."))?;
+                used.times_used -= 1;
+                Some(used)
             }
-        }
-        Ok::<_, AppError>(())
+            None => None,
+        };
+        // Decided again on the type and code as they are now: the same price, or nothing.
+        priced(&now_type, now_voucher.as_ref()).map(|_| ())
     })?;
     tx.commit().await?;
-    Ok(Registered { ticket_id, price_cents: price, currency, status })
+    Ok(Registered { ticket_id, price_cents: price, currency: ticket_type.currency, status })
 }
 
 /// Records the open Checkout Session of a held ticket.

@@ -2,7 +2,8 @@
 //! percentiles.
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use sqlx::{Connection, Executor};
 
@@ -89,12 +90,24 @@ pub async fn signed_in_people(db: &app::platform::Db, prefix: &str, name: &str, 
     })
 }
 
-/// The process's CPU time so far (user + system), in seconds, from `/proc/self/stat`; 0 where
-/// there is no /proc. The benchmarks run the server and its clients in one process, so this is
-/// the CPU of both.
+/// The server under measurement when a benchmark started it as its own process (see
+/// `ServerProcess`); 0 while the benchmark serves from its own process.
+static SERVER_PID: AtomicU32 = AtomicU32::new(0);
+
+/// `/proc/<pid>` of the server under measurement: its own process when the benchmark started
+/// one, else this process (a benchmark that calls the application's functions directly).
+fn server_proc(file: &str) -> String {
+    match SERVER_PID.load(Ordering::SeqCst) {
+        0 => format!("/proc/self/{file}"),
+        pid => format!("/proc/{pid}/{file}"),
+    }
+}
+
+/// The server's CPU time so far (user + system), in seconds, from `/proc/<pid>/stat`; 0 where
+/// there is no /proc. With the server in its own process, the load generator's CPU is not in it.
 #[allow(dead_code)]
 pub fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    let Ok(stat) = std::fs::read_to_string(server_proc("stat")) else { return 0.0 };
     // Fields after the command name (which may hold spaces) end with ')'.
     let rest = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -105,21 +118,106 @@ pub fn cpu_seconds() -> f64 {
 }
 
 /// Starts the peak-memory count afresh (Linux: writing 5 to clear_refs), so each backend's run
-/// reports its own peak.
+/// reports its own peak. (A server in its own process is a new process per backend anyway.)
 pub fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// The process's peak resident memory so far, in MiB (`VmHWM`); 0 where there is no /proc.
+/// The server's peak resident memory so far, in MiB (`VmHWM`); 0 where there is no /proc.
 #[allow(dead_code)]
 pub fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let status = std::fs::read_to_string(server_proc("status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kib| kib / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// The server under measurement: the release `server` binary, run as its own process on the
+/// prepared database, so that what is measured of it (CPU, peak memory) is the server's alone
+/// and not its load generator's, and it runs as in production: its own runtime, allocator and
+/// connection pool. The benchmark keeps its own connection to the database for preparing and
+/// counting, idle while it measures. Killed when dropped.
+///
+/// BENCH_INLINE=1 serves from the benchmark's own process instead (the router on the
+/// benchmark's state, as the benchmarks did before): clients and server then share one runtime,
+/// which on 2 cores costs fewer context switches, and the CPU and memory columns are of both.
+#[allow(dead_code)]
+pub struct ServerProcess {
+    child: Option<std::process::Child>,
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+}
+
+#[allow(dead_code)]
+impl ServerProcess {
+    /// Starts `server serve` on `database_url` and a free loopback port, and waits until its
+    /// `/health` answers. The binary is the one built beside this benchmark
+    /// (`target/release/server`), or BENCH_SERVER_BIN. It logs warnings only: the per-request
+    /// info line of production is left out of the figures, as a benchmark's own output.
+    pub async fn start(database_url: &str, state: app::state::AppState) -> ServerProcess {
+        if std::env::var_os("BENCH_INLINE").is_some() {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let base = format!("http://{}", listener.local_addr().expect("address"));
+            tokio::spawn(async move { axum::serve(listener, server::router(state)).await.expect("serve") });
+            return ServerProcess { child: None, base };
+        }
+        let binary = match std::env::var_os("BENCH_SERVER_BIN") {
+            Some(path) => std::path::PathBuf::from(path),
+            None => {
+                let me = std::env::current_exe().expect("this benchmark's path");
+                // target/release/examples/bench_x -> target/release/server
+                me.parent().and_then(|examples| examples.parent()).expect("the build folder").join("server")
+            }
+        };
+        assert!(
+            binary.exists(),
+            "{} is missing: build it first (cargo build --release -p server --bins --examples)",
+            binary.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = std::process::Command::new(&binary)
+            .args(["--database-url", database_url, "--site-addr", &format!("127.0.0.1:{port}")])
+            // The benchmark loaded the demo series; `--demo` only lets the server start with the
+            // demo's unwrapped badge keys, as the benchmark's own state did.
+            .args(["--demo", "true", "--log", "warn"])
+            .env_remove("SMTP_URL")
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("start {}: {err}", binary.display()));
+        let mut child = child;
+        let health = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().expect("the server's status") {
+                panic!("the server exited before answering: {status}");
+            }
+            let answered = health.get(format!("{base}/health")).send().await;
+            if answered.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the server did not answer /health within 60 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        SERVER_PID.store(child.id(), Ordering::SeqCst);
+        ServerProcess { child: Some(child), base }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            SERVER_PID.store(0, Ordering::SeqCst);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// One figure of a benchmark run: what was done, on which backend, by how many clients, and
