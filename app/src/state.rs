@@ -16,6 +16,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Rendered agenda data per event, checked against the event's agenda version.
     pub agendas: Arc<crate::agenda::store::AgendaCache>,
+    /// The partnership's clusters, read once (see `ClusterList`).
+    pub clusters: Arc<crate::events::store::ClusterList>,
     /// The events' badge signing keys, cached (every scan needs one).
     pub badge_keys: Arc<crate::badges::keys::BadgeKeys>,
     /// The one writer of check-ins, committing the scans waiting at a moment together.

@@ -7,7 +7,8 @@
 //! loads the demo series plus enough sessions for the Heidelberg event to have 300, then runs
 //! CLIENTS (default 16) concurrent HTTP clients for SECONDS (default 10) against
 //! `/events/heidelberg-2027/agenda` and prints requests/s and the p50/p99 latency. Clients and
-//! server share the machine's cores, as on a small host.
+//! server share the machine's cores, as on a small host; each client is one keep-alive
+//! connection of a minimal HTTP/1.1 client, all on one thread (`bench_support::http1`).
 
 mod bench_support;
 
@@ -15,16 +16,17 @@ use std::time::{Duration, Instant};
 
 use app::agenda::rules::{SessionDraft, SessionInput};
 use app::agenda::store::{self, NamePolicy, SessionWrite};
+use bench_support::http1::Connection;
 use bench_support::{env_number, quantile_ms};
 
 const SLUG: &str = "heidelberg-2027";
 const TARGET_SESSIONS: usize = 300;
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let clients = env_number("CLIENTS", 16) as usize;
     let seconds = env_number("SECONDS", 10);
-    bench_support::on_both_backends("bench_agenda", |url| bench(url, clients, seconds)).await;
+    bench_support::runtime()
+        .block_on(bench_support::on_both_backends("bench_agenda", |url| bench(url, clients, seconds)));
 }
 
 async fn bench(database_url: String, clients: usize, seconds: u64) {
@@ -78,21 +80,18 @@ async fn bench(database_url: String, clients: usize, seconds: u64) {
     // The server in its own process, on the prepared database (see `ServerProcess`).
     let served = bench_support::ServerProcess::start(&database_url, state.clone()).await;
     let base = served.base.clone();
-    let url = format!("{base}/events/{SLUG}/agenda");
-    // BENCH_API=1 measures the agenda's data alone (the server function, JSON), without rendering.
-    let api_url = format!("{base}/api/agenda");
-
-    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
-    let first = client.get(&url).send().await.expect("first request");
-    assert_eq!(first.status(), 200);
-    let page = first.text().await.expect("page");
+    let path = format!("/events/{SLUG}/agenda");
+    let first = Connection::open(&base).await.send("GET", &path, &[], b"").await;
+    assert_eq!(first.status, 200);
+    let page = first.text().into_owned();
     assert_eq!(page.matches("data-session=").count(), total, "the page shows every session");
 
-    // Warm-up, then the measured run.
-    let url = if std::env::var("BENCH_API").is_ok() { api_url } else { url };
-    run(&client, &url, clients, Duration::from_secs(1)).await;
+    // Warm-up, then the measured run. BENCH_API=1 measures the agenda's data alone (the server
+    // function, JSON), without rendering.
+    let path = if std::env::var("BENCH_API").is_ok() { "/api/agenda".to_string() } else { path };
+    run(&base, &path, clients, Duration::from_secs(1)).await;
     let (started, cpu_at_start) = (Instant::now(), bench_support::cpu_seconds());
-    let mut latencies = run(&client, &url, clients, Duration::from_secs(seconds)).await;
+    let mut latencies = run(&base, &path, clients, Duration::from_secs(seconds)).await;
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
     bench_support::record(bench_support::Figure {
@@ -122,23 +121,26 @@ async fn bench(database_url: String, clients: usize, seconds: u64) {
     state.db.close().await;
 }
 
-/// `clients` loops requesting `url` until `duration` has passed; returns every latency.
-async fn run(client: &reqwest::Client, url: &str, clients: usize, duration: Duration) -> Vec<Duration> {
+/// `clients` loops requesting `path`, each on its own keep-alive connection, until `duration`
+/// has passed; returns every latency.
+async fn run(base: &str, path: &str, clients: usize, duration: Duration) -> Vec<Duration> {
     let deadline = Instant::now() + duration;
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (client, url) = (client.clone(), url.to_string());
+        let (base, path) = (base.to_string(), path.to_string());
         tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&base).await;
+            let form = format!("slug={SLUG}");
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let start = Instant::now();
-                let response = if url.contains("/api/") {
-                    client.post(&url).form(&[("slug", SLUG)]).send().await.expect("request")
+                let answer = if path.starts_with("/api/") {
+                    let headers = [("content-type", "application/x-www-form-urlencoded")];
+                    connection.send("POST", &path, &headers, form.as_bytes()).await
                 } else {
-                    client.get(&url).send().await.expect("request")
+                    connection.send("GET", &path, &[], b"").await
                 };
-                assert_eq!(response.status(), 200);
-                response.bytes().await.expect("body");
+                assert_eq!(answer.status, 200);
                 latencies.push(start.elapsed());
             }
             latencies

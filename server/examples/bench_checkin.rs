@@ -10,7 +10,8 @@
 //! demo's single-entry "Main entrance" list: valid codes (each ticket's first entry, which verifies
 //! the signature and writes the check-in), duplicates (codes already checked in) and unknown codes
 //! (tampered signatures). Prints redeems/s with p50 and p99 latency per case. Clients and server
-//! share the machine's cores.
+//! share the machine's cores: each scanner is one keep-alive connection of a minimal HTTP/1.1
+//! client, all on one thread (`bench_support::http1`, `bench_support::runtime`).
 
 mod bench_support;
 
@@ -18,15 +19,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bench_support::http1::Connection;
 use bench_support::{env_number, quantile_ms};
 
 const SLUG: &str = "heidelberg-2027";
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let tickets = env_number("TICKETS", 20_000) as usize;
     let scanners = env_number("SCANNERS", 16) as usize;
-    bench_support::on_both_backends("bench_checkin", |url| bench(url, tickets, scanners)).await;
+    bench_support::runtime()
+        .block_on(bench_support::on_both_backends("bench_checkin", |url| bench(url, tickets, scanners)));
 }
 
 async fn bench(database_url: String, tickets: usize, scanners: usize) {
@@ -77,9 +79,8 @@ async fn bench(database_url: String, tickets: usize, scanners: usize) {
     // The server in its own process, on the prepared database (see `ServerProcess`).
     let served = bench_support::ServerProcess::start(&database_url, state.clone()).await;
     let base = served.base.clone();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(scanners).build().expect("client");
-    let url = Arc::new(format!("{base}/api/v1/events/{SLUG}/checkin-lists/{list}/redeem"));
-    let target = Target { client, url, token: Arc::new(token) };
+    let path = Arc::new(format!("/api/v1/events/{SLUG}/checkin-lists/{list}/redeem"));
+    let target = Target { base: Arc::new(base), path, authorization: Arc::new(format!("Bearer {token}")) };
 
     // Warm-up: connections, caches, the key.
     target.run(&forged[..200.min(forged.len())], 4, "unknown").await;
@@ -139,9 +140,9 @@ fn tamper(code: &str) -> String {
 
 #[derive(Clone)]
 struct Target {
-    client: reqwest::Client,
-    url: Arc<String>,
-    token: Arc<String>,
+    base: Arc<String>,
+    path: Arc<String>,
+    authorization: Arc<String>,
 }
 
 impl Target {
@@ -154,6 +155,8 @@ impl Target {
         for scanner in 0..concurrency {
             let (target, codes, next, expected) = (self.clone(), codes.clone(), next.clone(), expected.to_string());
             tasks.push(tokio::spawn(async move {
+                // One keep-alive connection per scanner, as a handheld keeps its own.
+                let mut connection = Connection::open(&target.base).await;
                 let mut latencies = Vec::new();
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
@@ -163,19 +166,12 @@ impl Target {
                         codes.len()
                     );
                     let start = Instant::now();
-                    let response = target
-                        .client
-                        .post(target.url.as_str())
-                        .bearer_auth(target.token.as_str())
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                        .expect("redeem");
-                    let status = response.status();
-                    let text = response.text().await.expect("body");
+                    let headers =
+                        [("authorization", target.authorization.as_str()), ("content-type", "application/json")];
+                    let answer = connection.send("POST", &target.path, &headers, body.as_bytes()).await;
                     latencies.push(start.elapsed());
-                    assert!(status.is_success(), "{status}: {text}");
+                    let text = answer.text();
+                    assert_eq!(answer.status, 200, "{text}");
                     let wanted = if expected == "duplicate" { "already_checked_in" } else { expected.as_str() };
                     assert!(text.contains(&format!(r#""verdict":"{wanted}""#)), "expected {wanted}: {text}");
                 }

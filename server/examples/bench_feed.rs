@@ -19,11 +19,12 @@ use bench_support::{env_number, quantile_ms};
 
 const SLUG: &str = "heidelberg-2027";
 
-#[tokio::main]
-async fn main() {
+// The load generator on one thread (`bench_support::runtime`); its client is reqwest.
+fn main() {
     let clients = env_number("CLIENTS", 16) as usize;
     let seconds = env_number("SECONDS", 5);
-    bench_support::on_both_backends("bench_feed", |url| bench(url, clients, seconds)).await;
+    bench_support::runtime()
+        .block_on(bench_support::on_both_backends("bench_feed", |url| bench(url, clients, seconds)));
 }
 
 async fn bench(database_url: String, clients: usize, seconds: u64) {

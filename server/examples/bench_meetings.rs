@@ -24,12 +24,13 @@ const SLUG: &str = "heidelberg-2027";
 /// Any 64 hex digits: the double-submit check compares the form field with the cookie.
 const CSRF: &str = "b3c1a9e0d4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1";
 
-#[tokio::main]
-async fn main() {
+// The load generator on one thread (`bench_support::runtime`); its client is reqwest.
+fn main() {
     let clients = env_number("CLIENTS", 16) as usize;
     let people = env_number("PEOPLE", 2_000) as usize;
     let requests = env_number("REQUESTS", 6_000) as usize;
-    bench_support::on_both_backends("bench_meetings", |url| bench(url, clients, people, requests)).await;
+    bench_support::runtime()
+        .block_on(bench_support::on_both_backends("bench_meetings", |url| bench(url, clients, people, requests)));
 }
 
 async fn bench(database_url: String, clients: usize, people: usize, requests: usize) {

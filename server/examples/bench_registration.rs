@@ -10,7 +10,8 @@
 //! (default 10): the form post (`prepare_registration`) and the confirmation
 //! (`confirm_registration`), each a full server-function round trip with session, CSRF check and
 //! transaction. Prints registrations/s and the p50/p99 of a whole registration. Clients and server
-//! share the cores.
+//! share the cores; each client is one keep-alive connection of a minimal HTTP/1.1 client, all on
+//! one thread (`bench_support::http1`, `bench_support::runtime`).
 
 mod bench_support;
 
@@ -18,18 +19,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bench_support::http1::Connection;
 use bench_support::{env_number, quantile_ms, signed_in_people};
 
 const SLUG: &str = "heidelberg-2027";
 /// Any 64 hex digits: the double-submit check compares the form field with the cookie.
 const CSRF: &str = "b3c1a9e0d4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1";
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let clients = env_number("CLIENTS", 16) as usize;
     let seconds = env_number("SECONDS", 10);
     let people = env_number("PEOPLE", 30_000) as usize;
-    bench_support::on_both_backends("bench_registration", |url| bench(url, clients, seconds, people)).await;
+    bench_support::runtime()
+        .block_on(bench_support::on_both_backends("bench_registration", |url| bench(url, clients, seconds, people)));
 }
 
 async fn bench(database_url: String, clients: usize, seconds: u64, people: usize) {
@@ -63,13 +65,12 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
     let served = bench_support::ServerProcess::start(&database_url, state.clone()).await;
     let base = served.base.clone();
 
-    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
     let tokens = Arc::new(tokens);
     let next = Arc::new(AtomicUsize::new(0));
     // Warm-up, then the measured run.
-    run(&client, &base, ticket_type, &tokens, &next, clients, Duration::from_secs(1)).await;
+    run(&base, ticket_type, &tokens, &next, clients, Duration::from_secs(1)).await;
     let (started, cpu_at_start) = (Instant::now(), bench_support::cpu_seconds());
-    let mut latencies = run(&client, &base, ticket_type, &tokens, &next, clients, Duration::from_secs(seconds)).await;
+    let mut latencies = run(&base, ticket_type, &tokens, &next, clients, Duration::from_secs(seconds)).await;
     let elapsed = started.elapsed().as_secs_f64();
     let confirmed: i64 = app::db_run!(&db, |pool| sqlx::query_scalar(
         "select count(*) from tickets where ticket_type_id = $1 and status = 'confirmed'"
@@ -103,9 +104,8 @@ async fn bench(database_url: String, clients: usize, seconds: u64, people: usize
 }
 
 /// `clients` loops registering the next attendee until `duration` has passed (or everyone is
-/// registered); returns the latency of every registration.
+/// registered), each on its own keep-alive connection; returns the latency of every registration.
 async fn run(
-    client: &reqwest::Client,
     base: &str,
     ticket_type: i64,
     tokens: &Arc<Vec<String>>,
@@ -116,8 +116,9 @@ async fn run(
     let deadline = Instant::now() + duration;
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (client, base, tokens, next) = (client.clone(), base.to_string(), tokens.clone(), next.clone());
+        let (base, tokens, next) = (base.to_string(), tokens.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&base).await;
             let mut latencies = Vec::new();
             let ticket_type = ticket_type.to_string();
             while Instant::now() < deadline {
@@ -125,41 +126,33 @@ async fn run(
                 let Some(token) = tokens.get(n) else { break };
                 let cookie = format!("exx_session={token}; exx_csrf={CSRF}");
                 let name = format!("Bench Attendee {n}");
+                let headers = [
+                    ("cookie", cookie.as_str()),
+                    ("accept", "application/json"),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                ];
+                let filled = form(&[
+                    ("csrf", CSRF),
+                    ("slug", SLUG),
+                    ("ticket_type", &ticket_type),
+                    ("voucher", ""),
+                    ("attendee_name", &name),
+                    ("organisation", "Benchmark Labs"),
+                    ("organisation_type", "research"),
+                    ("cluster", "biorn"),
+                    ("country", "Germany"),
+                    ("job_role", "Researcher"),
+                    ("theme_biomarkers", "on"),
+                    ("offers", "Assays"),
+                    ("seeks", "Partners"),
+                    ("terms_consent", "on"),
+                ]);
                 let start = Instant::now();
-                let prepared = client
-                    .post(format!("{base}/api/prepare_registration"))
-                    .header("cookie", &cookie)
-                    .header("accept", "application/json")
-                    .form(&[
-                        ("csrf", CSRF),
-                        ("slug", SLUG),
-                        ("ticket_type", &ticket_type),
-                        ("voucher", ""),
-                        ("attendee_name", &name),
-                        ("organisation", "Benchmark Labs"),
-                        ("organisation_type", "research"),
-                        ("cluster", "biorn"),
-                        ("country", "Germany"),
-                        ("job_role", "Researcher"),
-                        ("theme_biomarkers", "on"),
-                        ("offers", "Assays"),
-                        ("seeks", "Partners"),
-                        ("terms_consent", "on"),
-                    ])
-                    .send()
-                    .await
-                    .expect("prepare");
-                assert_eq!(prepared.status(), 200, "{}", prepared.text().await.unwrap_or_default());
-                let confirmed = client
-                    .post(format!("{base}/api/confirm_registration"))
-                    .header("cookie", &cookie)
-                    .header("accept", "application/json")
-                    .form(&[("csrf", CSRF), ("slug", SLUG), ("reviewed_total", "0")])
-                    .send()
-                    .await
-                    .expect("confirm");
-                assert_eq!(confirmed.status(), 200, "{}", confirmed.text().await.unwrap_or_default());
-                confirmed.bytes().await.expect("body");
+                let prepared = connection.send("POST", "/api/prepare_registration", &headers, filled.as_bytes()).await;
+                assert_eq!(prepared.status, 200, "{}", prepared.text());
+                let review = form(&[("csrf", CSRF), ("slug", SLUG), ("reviewed_total", "0")]);
+                let confirmed = connection.send("POST", "/api/confirm_registration", &headers, review.as_bytes()).await;
+                assert_eq!(confirmed.status, 200, "{}", confirmed.text());
                 latencies.push(start.elapsed());
             }
             latencies
@@ -170,4 +163,14 @@ async fn run(
         all.extend(task.await.expect("client task"));
     }
     all
+}
+
+/// A form body, `application/x-www-form-urlencoded`.
+fn form(fields: &[(&str, &str)]) -> String {
+    use app::components::url_encode;
+    fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", url_encode(name), url_encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
 }

@@ -87,6 +87,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
             sender_email,
         }),
         agendas: Arc::default(),
+        clusters: Arc::default(),
         badge_keys: Arc::new(app::badges::keys::BadgeKeys::new(config.badge_key_secret.as_deref())),
         checkins: Arc::default(),
         payments,

@@ -263,6 +263,22 @@ async fn bad_registrations_are_refused_and_change_nothing(backend: Backend) {
     assert_eq!(tickets, demo_tickets);
     assert_eq!(seats_taken(&app, member).await + seats_taken(&app, paid).await, guests);
 
+    // A cluster added while the server runs is known at once: the server keeps the list of
+    // clusters, and reads it afresh before it refuses a code it does not hold.
+    app::db_run!(app.db(), |pool| sqlx::query(
+        "insert into clusters (code, name, region, city, country, time_zone)
+         values ('atlantis', 'Atlantis Bio Cluster', 'Atlantic', 'Ponta Delgada', 'PT', 'Atlantic/Azores')"
+    )
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected())
+    .unwrap());
+    let mut fields = profile(member, "BIORN-MEMBER", "Nora");
+    fields.iter_mut().filter(|(k, _)| k == "cluster").for_each(|(_, v)| *v = "atlantis".to_string());
+    let reply = prepare(&nora, &fields).await;
+    assert!(reply.ok(), "{reply:?}");
+    let review = nora.fetch("registration_review", &[("slug", HEIDELBERG)]).await;
+    assert!(review.body.to_string().contains("Atlantis Bio Cluster"), "{review:?}");
     // With the membership code, the member ticket is hers; the code's use is counted.
     let reply = register(&nora, member, "biorn-member", "Nora").await;
     assert!(reply.ok(), "{reply:?}");
@@ -607,6 +623,17 @@ async fn payments_that_do_not_fit_the_ticket_change_nothing(backend: Backend) {
     assert_eq!(deliver(&app, &old.to_string(), now()).await, 200, "recorded once, a duplicate after");
 }
 
+/// Makes the ticket's checkout one that ended an hour ago.
+async fn expire_hold(app: &TestApp, ticket: i64) {
+    app::db_run!(app.db(), |pool| sqlx::query("update tickets set hold_expires_at = $1 where id = $2")
+        .bind(now() - 3600)
+        .bind(ticket)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .unwrap());
+}
+
 /// A held seat whose checkout ended long ago goes back on sale even when Stripe's notification
 /// never comes (on reading the offers, and by the sweeper); a cancelled ticket gives back the
 /// limited session seats its holder took.
@@ -617,15 +644,26 @@ async fn seats_are_not_held_without_a_sale(backend: Backend) {
     let (browser, held, _) = paid_checkout(&app, &fake, "silent@example.org").await;
     assert_eq!(seats_taken(&app, paid).await, 1);
     // The checkout ended an hour ago and no webhook came.
-    app::db_run!(app.db(), |pool| sqlx::query("update tickets set hold_expires_at = $1 where id = $2")
-        .bind(now() - 3600)
-        .bind(held)
+    expire_hold(&app, held).await;
+    assert!(browser.fetch("ticket_offers", &[("slug", HEIDELBERG)]).await.ok());
+    assert_eq!(ticket_status(&app, held).await, "expired");
+    assert_eq!(seats_taken(&app, paid).await, 0);
+
+    // The registration form takes such a seat back too when it decides: here the last seat.
+    let (_, held_last, _) = paid_checkout(&app, &fake, "last.seat@example.org").await;
+    app::db_run!(app.db(), |pool| sqlx::query("update ticket_types set capacity = seats_taken where id = $1")
+        .bind(paid)
         .execute(pool)
         .await
         .map(|done| done.rows_affected())
         .unwrap());
-    assert!(browser.fetch("ticket_offers", &[("slug", HEIDELBERG)]).await.ok());
-    assert_eq!(ticket_status(&app, held).await, "expired");
+    let late = app.browser_as(app.attendee("late@example.org", "Lena Late").await).await;
+    let reply = prepare(&late, &profile(paid, "", "Lena Late")).await;
+    assert_eq!(invalid_field(&reply), "ticket_type", "sold out while the checkout may still be paid: {reply:?}");
+    expire_hold(&app, held_last).await;
+    let reply = prepare(&late, &profile(paid, "", "Lena Late")).await;
+    assert!(reply.ok(), "the ended checkout's seat is hers to take: {reply:?}");
+    assert_eq!(ticket_status(&app, held_last).await, "expired");
     assert_eq!(seats_taken(&app, paid).await, 0);
 
     // A ticket holder takes the last seat of a limited session, then cancels the ticket.
@@ -942,6 +980,14 @@ async fn the_confirmation_is_made_from_the_ticket_as_stored(backend: Backend) {
         voucher_code: Some("speaker-free".into()),
         profile: AttendeeProfile::parse(&form, &codes).unwrap(),
     };
+    // Kept as the form post keeps it, and read back with its ticket type as the confirmation reads it.
+    store::save_draft(db, user, event.id, &draft).await.unwrap();
+    let (kept, ticket_type) = store::draft_and_type(db, user, event.id).await.unwrap().expect("the draft just saved");
+    assert_eq!(
+        (kept.ticket_type_id, ticket_type.id, &kept.voucher_code),
+        (full_price, full_price, &draft.voucher_code)
+    );
+    assert_eq!(kept.profile, draft.profile);
     let mailed = std::sync::Mutex::new(None);
     let confirmation = |row: &store::TicketRow| {
         *mailed.lock().unwrap() = Some(row.clone());
@@ -955,6 +1001,7 @@ async fn the_confirmation_is_made_from_the_ticket_as_stored(backend: Backend) {
             email: "attendee@eventxchange.test",
             verified_member: true,
             draft: &draft,
+            ticket_type: &ticket_type,
             reviewed_total: 0,
             confirmation: &confirmation,
         },
@@ -968,6 +1015,12 @@ async fn the_confirmation_is_made_from_the_ticket_as_stored(backend: Backend) {
     assert_eq!(stored.cluster_name.as_deref(), Some("BioRN Life Science Cluster"), "{stored:?}");
     let used = store::voucher(db, event.id, "SPEAKER-FREE").await.unwrap().unwrap();
     assert_eq!(used.times_used, 1);
+    assert!(
+        store::draft_and_type(db, user, event.id).await.unwrap().is_none(),
+        "the draft is gone with the registration"
+    );
+    let again = store::save_draft(db, user, event.id, &draft).await.unwrap_err();
+    assert!(again.to_string().contains("already have a ticket"), "{again}");
 }
 
 async fn our_signatures_match_the_independent_signer(_backend: Backend) {

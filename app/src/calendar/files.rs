@@ -14,7 +14,7 @@ use axum::{
 use super::{calendar, publish, CalendarEntry, EntryStatus, Method, Person};
 use crate::error::AppError;
 use crate::events::{self, Event};
-use crate::platform::{now, Db};
+use crate::platform::now;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -35,28 +35,27 @@ pub fn download(name: &str, body: String) -> Response {
 
 async fn event_calendar(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
     let event = events::store::load(&state.db, &slug).await?;
-    Ok(download(&slug, event_ics(&state.db, &state.settings.public_url, &event).await?))
+    Ok(download(&slug, event_ics(&state.settings.public_url, &event)))
 }
 
 /// The event as a calendar file: the download, and the attachment of ticket confirmations.
-/// The caller has loaded the event already (a registration has, for its checks).
-pub async fn event_ics(db: &Db, public_url: &str, event: &Event) -> Result<String, AppError> {
+/// Made from the loaded event alone, so a registration that has it reads nothing more.
+pub fn event_ics(public_url: &str, event: &Event) -> String {
     let slug = &event.slug;
-    let detail = events::store::event_detail(db, slug).await?;
     let url = format!("{public_url}/events/{slug}");
     let entry = CalendarEntry {
         uid: format!("event-{slug}@eventxchange.celis"),
         starts_at: event.window.starts_at,
         ends_at: event.window.ends_at,
         summary: event.title.clone(),
-        description: format!("{}\n\nProgramme: {url}/agenda", detail.card.summary),
-        location: format!("{}, {}", detail.venue_name, detail.venue_address),
+        description: format!("{}\n\nProgramme: {url}/agenda", event.summary),
+        location: format!("{}, {}", event.venue_name, event.venue_address),
         url,
         sequence: 0,
         stamped_at: now(),
         ..CalendarEntry::default()
     };
-    Ok(publish(&event.title, &[entry]))
+    publish(&event.title, &[entry])
 }
 
 /// What a session's calendar entry is made of (the agenda supplies it).

@@ -1,5 +1,7 @@
 //! Queries of clusters and events (server only).
 
+use std::sync::{Arc, RwLock};
+
 use sqlx::FromRow;
 
 use super::when::{self, EventWindow};
@@ -98,7 +100,10 @@ pub struct Event {
     pub cluster_id: i64,
     pub slug: String,
     pub title: String,
+    /// The one-line summary and the venue, for what is sent about the event (its calendar file).
+    pub summary: String,
     pub venue_name: String,
+    pub venue_address: String,
     pub window: EventWindow,
     /// Bumped by every change of the agenda (see `agenda::store`).
     pub agenda_version: i64,
@@ -110,7 +115,9 @@ struct LoadedEventRow {
     cluster_id: i64,
     slug: String,
     title: String,
+    summary: String,
     venue_name: String,
+    venue_address: String,
     time_zone: String,
     starts_at: i64,
     ends_at: i64,
@@ -120,7 +127,8 @@ struct LoadedEventRow {
 /// The event with this slug, or `NotFound`.
 pub async fn load(db: &Db, slug: &str) -> Result<Event, AppError> {
     let row: Option<LoadedEventRow> = db_run!(db, |pool| sqlx::query_as(
-        "select id, cluster_id, slug, title, venue_name, time_zone, starts_at, ends_at, agenda_version
+        "select id, cluster_id, slug, title, summary, venue_name, venue_address, time_zone, starts_at, ends_at,
+                agenda_version
            from events where slug = $1"
     )
     .bind(slug)
@@ -134,7 +142,9 @@ pub async fn load(db: &Db, slug: &str) -> Result<Event, AppError> {
         cluster_id: row.cluster_id,
         slug: row.slug,
         title: row.title,
+        summary: row.summary,
         venue_name: row.venue_name,
+        venue_address: row.venue_address,
         window: EventWindow { starts_at: row.starts_at, ends_at: row.ends_at, zone },
         agenda_version: row.agenda_version,
     })
@@ -198,4 +208,47 @@ pub async fn update_event_details(db: &Db, slug: &str, draft: &EventDetailsDraft
         tx.commit().await?;
         Ok(())
     })
+}
+
+/// Clusters as (code, name), by name.
+pub type Clusters = Arc<Vec<(String, String)>>;
+
+/// The partnership's clusters as (code, name), by name, kept in memory after the first read.
+/// They are reference data, written when the platform is set up and not edited here, and every
+/// registration form checks its cluster against them: kept, that is one statement less per
+/// form post. A code the kept list lacks is looked up afresh before it is refused, so a cluster
+/// added later is found without a restart.
+#[derive(Debug, Default)]
+pub struct ClusterList {
+    kept: RwLock<Option<Clusters>>,
+}
+
+impl ClusterList {
+    pub async fn all(&self, db: &Db) -> Result<Clusters, AppError> {
+        let kept = self.kept.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        match kept {
+            Some(list) => Ok(list),
+            None => self.reload(db).await,
+        }
+    }
+
+    /// The list, read afresh when it does not hold `code` (an empty code is "no cluster").
+    pub async fn including(&self, db: &Db, code: &str) -> Result<Clusters, AppError> {
+        let list = self.all(db).await?;
+        if code.is_empty() || list.iter().any(|(known, _)| known == code) {
+            return Ok(list);
+        }
+        self.reload(db).await
+    }
+
+    async fn reload(&self, db: &Db) -> Result<Clusters, AppError> {
+        let rows: Vec<(String, String)> =
+            db_run!(db, |pool| sqlx::query_as("select code, name from clusters order by name").fetch_all(pool).await)?;
+        let list = Arc::new(rows);
+        // Not kept while there are none yet (a database still being set up).
+        if !list.is_empty() {
+            *self.kept.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(list.clone());
+        }
+        Ok(list)
+    }
 }

@@ -238,6 +238,9 @@ fn write_gate(pool: &SqlitePool) -> Arc<AsyncMutex<()>> {
     gates.entry(file).or_default().clone()
 }
 
+/// How long a PostgreSQL connection may sit in the pool before it is pinged on its next use.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error("DATABASE_URL must start with sqlite: or postgres:// (got a URL with scheme `{0}`)")]
@@ -302,9 +305,23 @@ impl Db {
                 Db::Sqlite(pool)
             }
             "postgres" | "postgresql" => {
+                // A pooled connection is pinged before use only after a quiet spell: by default
+                // every statement taken from the pool costs a ping round trip first (and sqlx
+                // pings again on its release), which in a registration rush is a third of the
+                // round trips to the server. One in use a moment ago is alive; one idle for a
+                // while (the server may have restarted) is checked, and dropped when it fails.
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > PING_AFTER_IDLE {
+                                sqlx::Connection::ping(conn).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect(url)
                     .await?;
                 Db::Postgres(pool)

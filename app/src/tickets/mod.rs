@@ -149,6 +149,17 @@ pub(crate) mod server {
     ) -> Result<Vec<TicketOffer>, AppError> {
         // Seats held by checkouts that ended long ago are back on sale before they are counted.
         store::release_expired_holds(&state.db, Some(event_id)).await?;
+        offers_as_counted(state, event_id, voucher, verified_member).await
+    }
+
+    /// The offers with the seats as counted now, held seats of ended checkouts included (the
+    /// sweeper takes those back every minute).
+    pub async fn offers_as_counted(
+        state: &AppState,
+        event_id: i64,
+        voucher: Option<&store::VoucherRow>,
+        verified_member: bool,
+    ) -> Result<Vec<TicketOffer>, AppError> {
         let at = crate::platform::now();
         let payments = state.payments.is_some();
         let facts = voucher.map(|v| v.facts());
@@ -229,12 +240,6 @@ pub(crate) mod server {
         Ok((state, principal, ticket))
     }
 
-    pub async fn clusters(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
-        Ok(crate::db_run!(&state.db, |pool| sqlx::query_as("select code, name from clusters order by name")
-            .fetch_all(pool)
-            .await)?)
-    }
-
     pub fn event_dates(starts_at: i64, ends_at: i64, zone: &jiff::tz::TimeZone) -> String {
         when::date_range(starts_at, ends_at, zone)
     }
@@ -297,7 +302,7 @@ pub async fn load_registration_start(slug: String, voucher: Option<String>) -> R
             }
             Ok(RegistrationStart {
                 offers: offers(&state, event.id, found.as_ref(), member).await?,
-                clusters: server::clusters(&state).await?,
+                clusters: state.clusters.all(&state.db).await?.to_vec(),
                 dates: server::event_dates(event.window.starts_at, event.window.ends_at, &event.window.zone),
                 slug: event.slug,
                 title: event.title,
@@ -374,7 +379,8 @@ pub async fn prepare_registration(
                 directory_consent: directory_consent.is_some(),
                 terms_consent: terms_consent.is_some(),
             };
-            let codes: Vec<String> = server::clusters(&state).await?.into_iter().map(|(code, _)| code).collect();
+            let clusters = state.clusters.including(&state.db, form.cluster.trim()).await?;
+            let codes: Vec<String> = clusters.iter().map(|(code, _)| code.clone()).collect();
             let profile = rules::AttendeeProfile::parse(&form, &codes)?;
             let voucher_code = voucher.map(|v| rules::normalise_code(&v)).filter(|v| !v.is_empty());
             if voucher_code.is_some() {
@@ -388,15 +394,19 @@ pub async fn prepare_registration(
                 ),
                 None => None,
             };
-            if store::live_ticket_of(&state.db, principal.user_id, event.id).await?.is_some() {
-                return Err(rules::already_registered());
-            }
             let member = principal.cluster_id.is_some();
-            let offer = server::offers(&state, event.id, found.as_ref(), member)
-                .await?
-                .into_iter()
-                .find(|o| o.id == ticket_type_id)
-                .ok_or_else(|| AppError::invalid("ticket_type", "Choose one of the tickets on offer."))?;
+            let chosen = |offers: Vec<TicketOffer>| {
+                offers
+                    .into_iter()
+                    .find(|o| o.id == ticket_type_id)
+                    .ok_or_else(|| AppError::invalid("ticket_type", "Choose one of the tickets on offer."))
+            };
+            let mut offer = chosen(server::offers_as_counted(&state, event.id, found.as_ref(), member).await?)?;
+            // Held seats of checkouts that ended long ago are taken back here only when they could
+            // decide (the chosen ticket looks unavailable): a statement less on every other post.
+            if !offer.available && store::release_expired_holds(&state.db, Some(event.id)).await? > 0 {
+                offer = chosen(server::offers_as_counted(&state, event.id, found.as_ref(), member).await?)?;
+            }
             if !offer.available {
                 let message = offer.note.unwrap_or_else(|| "This ticket cannot be chosen now.".into());
                 let field = if message.contains("code") && found.is_some() { "voucher" } else { "ticket_type" };
@@ -406,6 +416,7 @@ pub async fn prepare_registration(
             let applies = found.as_ref().is_some_and(|v| v.ticket_type_id.is_none_or(|id| id == ticket_type_id));
             let voucher_code = voucher_code.filter(|_| applies);
             let draft = store::Draft { ticket_type_id, voucher_code, profile };
+            // Refused here, by the same statement, when the person holds a ticket already.
             store::save_draft(&state.db, principal.user_id, event.id, &draft).await?;
             leptos_axum::redirect(&format!("/events/{slug}/register/review"));
             Ok(())
@@ -423,11 +434,8 @@ pub async fn load_registration_review(slug: String) -> Result<Option<Registratio
             let principal = crate::accounts::access::signed_in().await?;
             let state = app_state()?;
             let event = crate::events::store::load(&state.db, &slug).await?;
-            let Some(draft) = store::draft(&state.db, principal.user_id, event.id).await? else {
-                return Ok(None);
-            };
-            let types = store::ticket_types(&state.db, event.id).await?;
-            let Some(ticket_type) = types.into_iter().find(|t| t.id == draft.ticket_type_id) else {
+            let Some((draft, ticket_type)) = store::draft_and_type(&state.db, principal.user_id, event.id).await?
+            else {
                 return Ok(None);
             };
             let voucher = match &draft.voucher_code {
@@ -444,7 +452,13 @@ pub async fn load_registration_review(slug: String) -> Result<Option<Registratio
                 Err(_) => ticket_type.price_cents,
             };
             let cluster_name = match &draft.profile.cluster {
-                Some(code) => server::clusters(&state).await?.into_iter().find(|(c, _)| c == code).map(|(_, n)| n),
+                Some(code) => state
+                    .clusters
+                    .including(&state.db, code)
+                    .await?
+                    .iter()
+                    .find(|(c, _)| c == code)
+                    .map(|(_, n)| n.clone()),
                 None => None,
             };
             Ok(Some(RegistrationReview {
@@ -480,10 +494,11 @@ pub async fn confirm_registration(
             let principal = crate::accounts::access::signed_in().await?;
             let state = app_state()?;
             let event = crate::events::store::load(&state.db, &slug).await?;
-            let draft = store::draft(&state.db, principal.user_id, event.id).await?.ok_or_else(|| {
-                AppError::invalid("form", "Your registration was not found: fill in the registration form again.")
-            })?;
-            let ics = crate::calendar::files::event_ics(&state.db, &state.settings.public_url, &event).await?;
+            let (draft, ticket_type) =
+                store::draft_and_type(&state.db, principal.user_id, event.id).await?.ok_or_else(|| {
+                    AppError::invalid("form", "Your registration was not found: fill in the registration form again.")
+                })?;
+            let ics = crate::calendar::files::event_ics(&state.settings.public_url, &event);
             let public_url = state.settings.public_url.clone();
             let confirmation = move |row: &store::TicketRow| mail::confirmation(&public_url, row, &ics);
             // Refuse a paid ticket before taking a seat when payment is not set up.
@@ -495,6 +510,7 @@ pub async fn confirm_registration(
                     email: &principal.email,
                     verified_member: principal.cluster_id.is_some(),
                     draft: &draft,
+                    ticket_type: &ticket_type,
                     reviewed_total,
                     confirmation: &confirmation,
                 },

@@ -95,7 +95,7 @@ pub async fn prepare(
     let event_ics = match event {
         PaymentEvent::CheckoutPaid { .. } => {
             let event = crate::events::store::load(db, &ticket.event_slug).await?;
-            crate::calendar::files::event_ics(db, public_url, &event).await?
+            crate::calendar::files::event_ics(public_url, &event)
         }
         _ => String::new(),
     };

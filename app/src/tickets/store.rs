@@ -133,14 +133,18 @@ pub struct Draft {
     pub profile: AttendeeProfile,
 }
 
+/// Keeps the form as the person's draft for the event; refused (`already_registered`) when they
+/// hold a live ticket for it, checked by the same statement.
 pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> Result<(), AppError> {
     let profile = serde_json::to_string(&draft.profile).map_err(|e| internal("draft", e))?;
     // One statement, at the write gate: in a registration rush, drafts are written as often as
-    // tickets (see `Db::write_turn`).
+    // tickets (see `Db::write_turn`). The `where` also gives SQLite's parser the clause it needs
+    // to read an upsert on `insert … select`.
     let _turn = db.write_turn().await;
-    db_run!(db, |pool| sqlx::query(
+    let saved = db_run!(db, |pool| sqlx::query(
         "insert into registration_drafts (user_id, event_id, ticket_type_id, voucher_code, profile, updated_at)
-         values ($1, $2, $3, $4, $5, $6)
+         select $1, $2, $3, $4, $5, $6
+          where not exists (select 1 from tickets where user_id = $1 and event_id = $2 and status in ($7, $8))
          on conflict (user_id, event_id) do update set ticket_type_id = excluded.ticket_type_id,
             voucher_code = excluded.voucher_code, profile = excluded.profile, updated_at = excluded.updated_at"
     )
@@ -150,9 +154,14 @@ pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> 
     .bind(&draft.voucher_code)
     .bind(&profile)
     .bind(now())
+    .bind(TicketStatus::Pending)
+    .bind(TicketStatus::Confirmed)
     .execute(pool)
     .await
-    .map(|_| ()))?;
+    .map(|done| done.rows_affected()))?;
+    if saved == 0 {
+        return Err(rules::already_registered());
+    }
     Ok(())
 }
 
@@ -169,6 +178,37 @@ pub async fn draft(db: &Db, user_id: i64, event_id: i64) -> Result<Option<Draft>
     row.map(|(ticket_type_id, voucher_code, profile)| {
         let profile = serde_json::from_str(&profile).map_err(|e| internal("draft profile", e))?;
         Ok(Draft { ticket_type_id, voucher_code, profile })
+    })
+    .transpose()
+}
+
+/// The person's draft for the event with its ticket type as it is now, in one read (the review
+/// and the confirmation need both); `None` without a draft, or when its type is gone.
+pub async fn draft_and_type(db: &Db, user_id: i64, event_id: i64) -> Result<Option<(Draft, TicketTypeRow)>, AppError> {
+    #[derive(FromRow)]
+    struct Joined {
+        draft_voucher_code: Option<String>,
+        draft_profile: String,
+        #[sqlx(flatten)]
+        ticket_type: TicketTypeRow,
+    }
+    // The draft's columns are renamed in a derived table, so that the type's own columns (its
+    // `event_id`, say) stay unambiguous.
+    let sql = format!(
+        "select {TICKET_TYPE_COLUMNS}, draft_voucher_code, draft_profile
+           from ticket_types
+           join (select ticket_type_id as draft_type, voucher_code as draft_voucher_code, profile as draft_profile
+                   from registration_drafts where user_id = $1 and event_id = $2) d on d.draft_type = ticket_types.id"
+    );
+    let row: Option<Joined> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(user_id)
+        .bind(event_id)
+        .fetch_optional(pool)
+        .await)?;
+    row.map(|row| {
+        let profile = serde_json::from_str(&row.draft_profile).map_err(|e| internal("draft profile", e))?;
+        let draft = Draft { ticket_type_id: row.ticket_type.id, voucher_code: row.draft_voucher_code, profile };
+        Ok((draft, row.ticket_type))
     })
     .transpose()
 }
@@ -191,6 +231,8 @@ pub struct Registration<'a> {
     pub email: &'a str,
     pub verified_member: bool,
     pub draft: &'a Draft,
+    /// The draft's ticket type, as read with it (`draft_and_type`).
+    pub ticket_type: &'a TicketTypeRow,
     /// The total (cents) the person saw on the review step and agreed to.
     pub reviewed_total: i64,
     /// The confirmation mail, for a ticket that is confirmed at once (free).
@@ -209,8 +251,8 @@ pub struct Registered {
 /// confirmed at once and its confirmation queued in the same transaction; a paid one is held
 /// (`pending`) until the payment is confirmed.
 ///
-/// The ticket type and the code are read before the transaction, and the price decided from
-/// them; the seat update at its end returns the type (and the code's update the code) as they
+/// The ticket type (read with the draft) and the code are read before the transaction, and the
+/// price decided from them; the seat update at its end returns the type (and the code's update the code) as they
 /// are at that moment, under the row's lock, and the price is decided again from those. So a
 /// change in between (a closed sale, a new price, the last seat) rolls the registration back,
 /// while the transaction holds only the writes: on SQLite it holds the one write lock of the
@@ -220,11 +262,7 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
     let at = now();
     let event = r.event;
     let profile = &r.draft.profile;
-    let ticket_type = ticket_types(db, event.id)
-        .await?
-        .into_iter()
-        .find(|t| t.id == r.draft.ticket_type_id)
-        .ok_or_else(|| AppError::invalid("ticket_type", "Choose one of the tickets."))?;
+    let ticket_type = r.ticket_type;
     let voucher = match &r.draft.voucher_code {
         Some(code) => Some(
             voucher(db, event.id, code)
@@ -246,7 +284,7 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         }
         Ok(price)
     };
-    let price = priced(&ticket_type, voucher.as_ref())?;
+    let price = priced(ticket_type, voucher.as_ref())?;
     let status = if price == 0 { TicketStatus::Confirmed } else { TicketStatus::Pending };
     let confirmed_at = (status == TicketStatus::Confirmed).then_some(at);
 
@@ -366,7 +404,7 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         priced(&now_type, now_voucher.as_ref()).map(|_| ())
     })?;
     tx.commit().await?;
-    Ok(Registered { ticket_id, price_cents: price, currency: ticket_type.currency, status })
+    Ok(Registered { ticket_id, price_cents: price, currency: ticket_type.currency.clone(), status })
 }
 
 /// Records the open Checkout Session of a held ticket.

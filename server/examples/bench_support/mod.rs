@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, Executor};
 
+#[allow(dead_code)]
+pub mod http1;
+
 /// A number from the environment (`CLIENTS=32`), or the default.
 pub fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -135,6 +138,25 @@ pub fn peak_rss_mib() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Whether the server runs in the benchmark's own process (BENCH_INLINE=1), see `ServerProcess`.
+pub fn inline() -> bool {
+    std::env::var_os("BENCH_INLINE").is_some()
+}
+
+/// The benchmark's runtime. With the server in its own process the load generator runs on one
+/// thread, as a load generator on a machine of its own would leave the server the cores: on 2
+/// cores, a second worker of the generator's only competes with the server's. Inline, where the
+/// server runs on this runtime too, it has a worker per core.
+#[allow(dead_code)]
+pub fn runtime() -> tokio::runtime::Runtime {
+    let mut builder = if inline() {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build().expect("the benchmark's runtime")
+}
+
 /// The server under measurement: the release `server` binary, run as its own process on the
 /// prepared database, so that what is measured of it (CPU, peak memory) is the server's alone
 /// and not its load generator's, and it runs as in production: its own runtime, allocator and
@@ -158,7 +180,7 @@ impl ServerProcess {
     /// (`target/release/server`), or BENCH_SERVER_BIN. It logs warnings only: the per-request
     /// info line of production is left out of the figures, as a benchmark's own output.
     pub async fn start(database_url: &str, state: app::state::AppState) -> ServerProcess {
-        if std::env::var_os("BENCH_INLINE").is_some() {
+        if inline() {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let base = format!("http://{}", listener.local_addr().expect("address"));
             tokio::spawn(async move { axum::serve(listener, server::router(state)).await.expect("serve") });
