@@ -6,11 +6,11 @@
 #
 # The benchmarks over HTTP prepare a database, then run the release server binary on it as its
 # own process and load it from theirs over loopback, so the CPU and memory columns are the
-# server's alone. (The grants benchmark calls the application directly: its columns are of its
+# server's alone; the load comes from one thread of keep-alive connections. (The grants benchmark calls the application directly: its columns are of its
 # one process. BENCH_INLINE=1 serves from each benchmark's own process.) Sizes come from the
 # environment as in each benchmark (CLIENTS, TICKETS, …); the timed runs last BENCH_SECONDS
 # (default 5), which keeps the whole under 10 minutes. (Not SECONDS: bash keeps its own clock in
-# that name.)
+# that name.) BENCH_REUSE_BUILD=1 runs the benchmarks again on the last build, without building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,11 +22,17 @@ figures=$out_dir/figures.jsonl
 
 say() { printf '[bench] %s\n' "$*"; }
 
-say "release build: the site (browser bundle, size-optimised) and the server"
-./scripts/build-site.sh --release --no-server
-# The server and the benchmarks in one cargo run: built apart, the examples' dev-dependencies
-# unify other features of shared crates, and the application crate was compiled twice.
-cargo build --release -p server --bins --examples
+if [ "${BENCH_REUSE_BUILD:-0}" = 1 ]; then
+  # A second run of the same build, for the run-to-run spread: the site's build alone spends
+  # minutes in wasm-opt.
+  say "BENCH_REUSE_BUILD=1: the release build of the last run, as it is"
+else
+  say "release build: the site (browser bundle, size-optimised) and the server"
+  ./scripts/build-site.sh --release --no-server
+  # The server and the benchmarks in one cargo run: built apart, the examples' dev-dependencies
+  # unify other features of shared crates, and the application crate was compiled twice.
+  cargo build --release -p server --bins --examples
+fi
 
 export BENCH_JSON=$figures
 started=$(date +%s)
