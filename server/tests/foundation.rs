@@ -889,6 +889,48 @@ async fn sqlite_commits_are_durable() {
             .await
             .unwrap();
     assert_eq!((journal.as_str(), synchronous), ("wal", 2), "WAL with synchronous=FULL");
+
+    // Drafts go through the scratch pool: the same file, without the fsync, and what it writes
+    // is read by the durable pool at once.
+    let scratch = db.scratch();
+    let app::platform::Db::Sqlite(scratch_pool) = &scratch else { panic!("a SQLite pool") };
+    let (journal, synchronous): (String, i64) =
+        sqlx::query_as("select journal_mode, synchronous from pragma_journal_mode(), pragma_synchronous()")
+            .fetch_one(scratch_pool)
+            .await
+            .unwrap();
+    assert_eq!((journal.as_str(), synchronous), ("wal", 1), "the scratch pool: WAL with synchronous=NORMAL");
+    sqlx::query("create table scratch_probe (n integer)").execute(scratch_pool).await.unwrap();
+    sqlx::query("insert into scratch_probe values (7)").execute(scratch_pool).await.unwrap();
+    let n: i64 = sqlx::query_scalar("select n from scratch_probe").fetch_one(pool).await.unwrap();
+    assert_eq!(n, 7, "a scratch write is the same database's");
+
+    // Write transactions commit on the writer connection and return only once a flush of the
+    // log covers them: after sixteen at once, every commit is flushed.
+    let (before, _) = db.commits_flushed().expect("SQLite counts its commits");
+    let writers: Vec<_> = (0..16)
+        .map(|n| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut tx = db.begin_write().await.unwrap();
+                app::tx_run!(&mut tx, |conn| sqlx::query("insert into scratch_probe values ($1)")
+                    .bind(n)
+                    .execute(&mut *conn)
+                    .await
+                    .map(|_| ())
+                    .unwrap());
+                tx.commit().await.unwrap();
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let (commits, flushed) = db.commits_flushed().unwrap();
+    assert_eq!((commits - before, flushed), (16, commits), "every acknowledged commit is flushed");
+    let rows: i64 = sqlx::query_scalar("select count(*) from scratch_probe").fetch_one(pool).await.unwrap();
+    assert_eq!(rows, 17);
+    db.close().await;
 }
 
 #[tokio::test]

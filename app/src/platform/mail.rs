@@ -49,25 +49,40 @@ pub fn redact_links(text: &str) -> String {
     out
 }
 
+/// The outbox row of a mail, with `OUTBOX_PARAMETERS` parameters bound by `bind_outgoing_mail!`:
+/// shared by `enqueue_in` and by writers that send it in one batch with other statements
+/// (`db::sqlite_batch`).
+pub const OUTBOX_INSERT: &str =
+    "insert into outbox (recipient, subject, body_text, created_at, next_attempt_at, attempts,
+                             attachment_name, attachment_type, attachment_body)
+         values ($1, $2, $3, $4, $4, 0, $5, $6, $7)";
+pub const OUTBOX_PARAMETERS: usize = 7;
+
+/// Binds a mail's values to `OUTBOX_INSERT`'s parameters, in their order (a macro, so that it
+/// serves any query type of either backend).
+#[macro_export]
+macro_rules! bind_outgoing_mail {
+    ($query:expr, $mail:expr) => {{
+        let mail: &$crate::platform::mail::OutgoingMail = $mail;
+        let attachment = mail.attachment.as_ref();
+        $query
+            .bind(&mail.recipient)
+            .bind(&mail.subject)
+            .bind(&mail.body_text)
+            .bind($crate::platform::now())
+            .bind(attachment.map(|a| a.filename.clone()))
+            .bind(attachment.map(|a| a.content_type.clone()))
+            .bind(attachment.map(|a| a.body.clone()))
+    }};
+}
+
 /// Queues a mail inside the caller's transaction, so it is sent if and only if the change it
 /// reports is committed.
 pub async fn enqueue_in(tx: &mut Tx, mail: &OutgoingMail) -> Result<(), sqlx::Error> {
-    let attachment = mail.attachment.as_ref();
-    tx_run!(tx, |conn| sqlx::query(
-        "insert into outbox (recipient, subject, body_text, created_at, next_attempt_at, attempts,
-                             attachment_name, attachment_type, attachment_body)
-         values ($1, $2, $3, $4, $4, 0, $5, $6, $7)"
-    )
-    .bind(&mail.recipient)
-    .bind(&mail.subject)
-    .bind(&mail.body_text)
-    .bind(now())
-    .bind(attachment.map(|a| a.filename.clone()))
-    .bind(attachment.map(|a| a.content_type.clone()))
-    .bind(attachment.map(|a| a.body.clone()))
-    .execute(&mut *conn)
-    .await
-    .map(|_| ()))
+    tx_run!(tx, |conn| crate::bind_outgoing_mail!(sqlx::query(OUTBOX_INSERT), mail)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))
 }
 
 /// Queues a mail on its own.

@@ -10,11 +10,11 @@ use super::rules::{
     self, AttendeeProfile, Eligibility, TicketStatus, TicketTypeFacts, Visibility, VoucherEffect, VoucherFacts,
 };
 use crate::error::AppError;
+use crate::platform::db::sqlite_batch;
 use crate::platform::db::Constraint;
 use crate::platform::db::Tx;
 use crate::platform::error::internal;
-use crate::platform::mail::enqueue_in;
-use crate::platform::mail::OutgoingMail;
+use crate::platform::mail::{enqueue_in, OutgoingMail, OUTBOX_INSERT, OUTBOX_PARAMETERS};
 use crate::platform::{now, Db};
 use crate::{db_run, tx_run};
 
@@ -70,6 +70,9 @@ impl TicketTypeRow {
         }
     }
 }
+
+/// A registration ends its draft (a batch statement of `register`, with 2 parameters).
+const DROP_DRAFT: &str = "delete from registration_drafts where user_id = $1 and event_id = $2";
 
 const TICKET_TYPE_COLUMNS: &str = "id, event_id, name, description, price_cents, currency, capacity, seats_taken,
      sales_start, sales_end, visibility, eligibility, position";
@@ -138,8 +141,10 @@ pub struct Draft {
 pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> Result<(), AppError> {
     let profile = serde_json::to_string(&draft.profile).map_err(|e| internal("draft", e))?;
     // One statement, at the write gate: in a registration rush, drafts are written as often as
-    // tickets (see `Db::write_turn`). The `where` also gives SQLite's parser the clause it needs
-    // to read an upsert on `insert … select`.
+    // tickets (see `Db::write_turn`). A draft is not a registration: it may be lost in a power
+    // cut, so it skips the fsync (`Db::scratch`). The `where` also gives SQLite's parser the
+    // clause it needs to read an upsert on `insert … select`.
+    let db = &db.scratch();
     let _turn = db.write_turn().await;
     let saved = db_run!(db, |pool| sqlx::query(
         "insert into registration_drafts (user_id, event_id, ticket_type_id, voucher_code, profile, updated_at)
@@ -323,9 +328,9 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         .await;
         ONE_LIVE_TICKET_PER_PERSON.or_else(inserted, rules::already_registered)
     })?;
-    if status == TicketStatus::Confirmed {
-        // The row as `ticket` would read it back, from what was just written: one round trip
-        // less inside the transaction.
+    // The confirmation mail, made from the row as `ticket` would read it back: one round trip
+    // less inside the transaction.
+    let mail = (status == TicketStatus::Confirmed).then(|| {
         let row = TicketRow {
             id: ticket_id,
             event_id: event.id,
@@ -362,29 +367,52 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
             refund_failure: None,
             voucher_code: voucher.as_ref().map(|v| v.code.clone()),
         };
-        enqueue_in(&mut tx, &(r.confirmation)(&row)).await?;
-    }
-    tx_run!(&mut tx, |conn| sqlx::query("delete from registration_drafts where user_id = $1 and event_id = $2")
-        .bind(r.user_id)
-        .bind(event.id)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ()))?;
+        (r.confirmation)(&row)
+    });
     // The seat (and the code's use) is taken last, just before the commit: on PostgreSQL every
     // registration for a ticket type updates its one row, and its lock is held from that update
     // to the commit, so the shorter that stretch, the less the rush queues on it. Sold out, or a
     // price that is not the one decided above, rolls back the ticket and mail written above.
+    let take_seat = format!(
+        "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity
+         returning {TICKET_TYPE_COLUMNS}"
+    );
+    let seated: Option<TicketTypeRow> = if let Tx::Sqlite(conn) = &mut tx {
+        // SQLite: the draft's removal, the seat and the mail in one batch, one call to the
+        // connection's thread where there were three, while this process's other writers wait
+        // at the gate (order does not matter there: the gate keeps every other writer out).
+        let mut statements = vec![(DROP_DRAFT, 2), (take_seat.as_str(), 1)];
+        if mail.is_some() {
+            statements.push((OUTBOX_INSERT, OUTBOX_PARAMETERS));
+        }
+        let batch = sqlx::query_as(sqlx::AssertSqlSafe(sqlite_batch(&statements)))
+            .bind(r.user_id)
+            .bind(event.id)
+            .bind(ticket_type.id);
+        let batch = match &mail {
+            Some(mail) => crate::bind_outgoing_mail!(batch, mail),
+            None => batch,
+        };
+        batch.fetch_all(&mut **conn).await?.into_iter().next()
+    } else {
+        if let Some(mail) = &mail {
+            enqueue_in(&mut tx, mail).await?;
+        }
+        tx_run!(&mut tx, |conn| sqlx::query(DROP_DRAFT)
+            .bind(r.user_id)
+            .bind(event.id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()))?;
+        tx_run!(&mut tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(take_seat.clone()))
+            .bind(ticket_type.id)
+            .fetch_optional(&mut *conn)
+            .await)?
+    };
+    let mut now_type = seated.ok_or_else(rules::sold_out)?;
+    // As it was before this registration's seat.
+    now_type.seats_taken -= 1;
     tx_run!(&mut tx, |conn| {
-        let seated: Option<TicketTypeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity
-             returning {TICKET_TYPE_COLUMNS}"
-        )))
-        .bind(ticket_type.id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let mut now_type = seated.ok_or_else(rules::sold_out)?;
-        // As it was before this registration's seat.
-        now_type.seats_taken -= 1;
         let now_voucher = match &voucher {
             Some(voucher) => {
                 let used: Option<VoucherRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
