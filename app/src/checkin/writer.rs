@@ -4,11 +4,14 @@
 //! the check-ins waiting at that moment, records them all in one statement, which commits by
 //! itself, and only then answers each scan. A rush of scans costs one fsync per batch instead of
 //! one per scan; a lone scan is committed at once, as before (nothing waits for a batch to fill).
+//! On SQLite the fsync is not the statement's own: a batch's answers wait for a flush of the log
+//! (`Db::flush_commits`) while the writer takes the next batch, so the disk and the inserts
+//! overlap, and one flush may cover several batches.
 //!
 //! Only the insert runs on the writer: the badge's signature and the ticket were checked by the
 //! request before it queued its check-in (and a ticket found inside already was answered there).
 //! A batch is one multi-row insert, with no transaction around it: a statement on its own is
-//! atomic and durable once it returns, and it is one round trip to the database where BEGIN,
+//! atomic and durable once it returns (and is flushed), and it is one round trip to the database where BEGIN,
 //! insert and COMMIT were three. The one-entry rule stays in the database (the partial unique
 //! index `checkins_one_entry`): the insert leaves out a row that meets it, also when the row it
 //! meets comes earlier in the same batch. Only the entries left out are looked at again, one by
@@ -98,9 +101,22 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
         let entries: Vec<&Entry> = batch.iter().map(|queued| &queued.entry).collect();
         match record_batch(&db, &entries).await {
             Ok(answers) => {
-                for (queued, answer) in batch.drain(..).zip(answers) {
-                    let _ = queued.answer.send(Ok(answer));
-                }
+                // Answered once the batch is on disk. Meanwhile the next batch goes in, and one
+                // flush of SQLite's log may cover both (see `Db::flush_commits`).
+                let answered = std::mem::replace(&mut batch, Vec::with_capacity(MOST_PER_BATCH));
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let flushed = db.flush_commits().await.map_err(|err| err.to_string());
+                    for (queued, answer) in answered.into_iter().zip(answers) {
+                        let answer = match &flushed {
+                            Ok(()) => Ok(answer),
+                            Err(err) => Err(sqlx::Error::Io(std::io::Error::other(format!(
+                                "the check-in was written but could not be flushed to disk: {err}"
+                            )))),
+                        };
+                        let _ = queued.answer.send(answer);
+                    }
+                });
             }
             Err(error) => {
                 // The insert failed as a whole (a statement is atomic), or a look-up after it did.
@@ -163,9 +179,11 @@ async fn insert_all(db: &Db, entries: &[&Entry], recorded_at: i64) -> Result<Vec
          returning id, list_id, idempotency_key, ticket_id",
         rows.join(", ")
     );
-    // This process's SQLite writers take turns (see `Db::write_turn`).
+    // This process's SQLite writers take turns (see `Db::write_turn`). The statement commits on
+    // SQLite's writer connection without waiting for the disk: its answers wait for
+    // `Db::flush_commits` instead, outside the turn.
     let _turn = db.write_turn().await;
-    db_run!(db, |pool| {
+    db_run!(&db.scratch(), |pool| {
         let mut insert = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         for entry in entries {
             insert = insert
@@ -184,7 +202,9 @@ async fn insert_all(db: &Db, entries: &[&Entry], recorded_at: i64) -> Result<Vec
 }
 
 async fn record_alone(db: &Db, entry: &Entry) -> Result<Recorded, sqlx::Error> {
-    Ok(match insert_all(db, &[entry], now()).await?.first() {
+    let inserted = insert_all(db, &[entry], now()).await?;
+    db.flush_commits().await?;
+    Ok(match inserted.first() {
         Some(row) => Recorded::New(row.id),
         None => left_out(db, entry).await?,
     })

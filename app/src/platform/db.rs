@@ -404,6 +404,17 @@ impl Db {
         }
     }
 
+    /// Returns once what this process committed on the writer connection so far without waiting
+    /// (`scratch` writes) is on disk: the check-in writer's batches are acknowledged after it,
+    /// and one flush covers the batches committed meanwhile. Immediate on PostgreSQL, whose
+    /// commits are durable when they return.
+    pub async fn flush_commits(&self) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Sqlite(pool) => writer(pool).1.committed().await,
+            Db::Postgres(_) => Ok(()),
+        }
+    }
+
     /// On SQLite, the write transactions committed so far and how many of them a finished flush
     /// of the log covers (equal whenever no commit is waiting for the disk); `None` on
     /// PostgreSQL.
