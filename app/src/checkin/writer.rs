@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
 
 use super::rules::{Direction, EarlierCheckin};
+use super::store::LIVE_ENTRY;
 use crate::db_run;
 use crate::platform::db::Db;
 use crate::platform::now;
@@ -225,14 +226,12 @@ async fn left_out(db: &Db, entry: &Entry) -> Result<Recorded, sqlx::Error> {
     if let Some((id, earlier_ticket)) = same_key {
         return Ok(if earlier_ticket == entry.ticket_id { Recorded::Replayed(id) } else { Recorded::KeyReused });
     }
-    let earlier: Option<(i64, String, String)> = db_run!(db, |pool| sqlx::query_as(
+    let earlier: Option<(i64, String, String)> = db_run!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select c.scanned_at, l.name, c.device from checkins c join checkin_lists l on l.id = c.list_id
-          where c.list_id = $1 and c.ticket_id = $2 and c.single_entry and c.direction = $3
-            and c.undone_at is null"
-    )
+          where c.list_id = $1 and c.ticket_id = $2 and {LIVE_ENTRY}"
+    )))
     .bind(entry.list_id)
     .bind(entry.ticket_id)
-    .bind(Direction::Entry)
     .fetch_optional(pool)
     .await)?;
     Ok(Recorded::Duplicate(earlier.map(|(at, list, device)| EarlierCheckin { at, list, device })))

@@ -293,26 +293,52 @@ impl WriteTransaction for PgPool {
 /// this process's other writers wait at the gate). Each statement is written with its own
 /// `$1`, `$2`, …, given here with how many it has; they are renumbered past those of the
 /// statements before, so the arguments are bound in the statements' order. A batch stops at
-/// its first error. (PostgreSQL prepares one statement at a time: there they stay apart.)
+/// its first error. PostgreSQL prepares one statement at a time: see `postgres_batch`.
 pub fn sqlite_batch(statements: &[(&str, usize)]) -> String {
-    let mut batch = String::new();
-    let mut before = 0;
-    for (sql, parameters) in statements {
-        let mut rest = *sql;
-        while let Some(at) = rest.find('$') {
-            batch.push_str(&rest[..=at]);
-            rest = &rest[at + 1..];
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if let Ok(number) = rest[..digits].parse::<usize>() {
-                batch.push_str(&(number + before).to_string());
-                rest = &rest[digits..];
-            }
-        }
-        batch.push_str(rest);
-        batch.push_str(";\n");
-        before += parameters;
+    renumbered(statements).iter().map(|sql| format!("{sql};\n")).collect()
+}
+
+/// The same batch as one statement for PostgreSQL: every statement but the one at `answering`
+/// becomes a data-modifying `with` clause of that one, whose rows are the batch's answer. One
+/// round trip where there were as many as statements. They run on one snapshot, so none of
+/// them may read what another writes (in `register`: the draft, the seat and the mail are
+/// three tables), and all of them run, or none.
+pub fn postgres_batch(statements: &[(&str, usize)], answering: usize) -> String {
+    let statements = renumbered(statements);
+    let clauses: Vec<String> = statements
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| *n != answering)
+        .map(|(n, sql)| format!("batched_{n} as ({sql})"))
+        .collect();
+    if clauses.is_empty() {
+        return statements[answering].clone();
     }
-    batch
+    format!("with {}\n{}", clauses.join(",\n"), statements[answering])
+}
+
+/// Each statement with its `$N` moved past the parameters of the statements before it.
+fn renumbered(statements: &[(&str, usize)]) -> Vec<String> {
+    let mut before = 0;
+    statements
+        .iter()
+        .map(|(sql, parameters)| {
+            let mut renumbered = String::with_capacity(sql.len() + 8);
+            let mut rest = *sql;
+            while let Some(at) = rest.find('$') {
+                renumbered.push_str(&rest[..=at]);
+                rest = &rest[at + 1..];
+                let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+                if let Ok(number) = rest[..digits].parse::<usize>() {
+                    renumbered.push_str(&(number + before).to_string());
+                    rest = &rest[digits..];
+                }
+            }
+            renumbered.push_str(rest);
+            before += parameters;
+            renumbered
+        })
+        .collect()
 }
 
 /// The write gate of a SQLite database file, shared by every pool of this process that opens it.
@@ -519,7 +545,7 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_batch;
+    use super::{postgres_batch, sqlite_batch};
 
     #[test]
     fn a_batch_numbers_each_statements_parameters_after_those_before() {
@@ -533,6 +559,24 @@ mod tests {
             "delete from drafts where user_id = $1 and event_id = $2;\n\
              update seats set taken = taken + 1 where id = $3 and price <> '$';\n\
              insert into outbox values ($4, $5, $5);\n"
+        );
+    }
+
+    #[test]
+    fn a_postgres_batch_is_one_statement_answered_by_the_chosen_one() {
+        let batch = postgres_batch(
+            &[
+                ("delete from drafts where user_id = $1 and event_id = $2", 2),
+                ("update seats set taken = taken + 1 where id = $1 returning taken", 1),
+                ("insert into outbox values ($1, $2, $2)", 2),
+            ],
+            1,
+        );
+        assert_eq!(
+            batch,
+            "with batched_0 as (delete from drafts where user_id = $1 and event_id = $2),\n\
+             batched_2 as (insert into outbox values ($4, $5, $5))\n\
+             update seats set taken = taken + 1 where id = $3 returning taken"
         );
     }
 }

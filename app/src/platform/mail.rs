@@ -51,7 +51,7 @@ pub fn redact_links(text: &str) -> String {
 
 /// The outbox row of a mail, with `OUTBOX_PARAMETERS` parameters bound by `bind_outgoing_mail!`:
 /// shared by `enqueue_in` and by writers that send it in one batch with other statements
-/// (`db::sqlite_batch`).
+/// (`db::sqlite_batch`, `db::postgres_batch`).
 pub const OUTBOX_INSERT: &str =
     "insert into outbox (recipient, subject, body_text, created_at, next_attempt_at, attempts,
                              attachment_name, attachment_type, attachment_body)

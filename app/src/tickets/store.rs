@@ -10,9 +10,9 @@ use super::rules::{
     self, AttendeeProfile, Eligibility, TicketStatus, TicketTypeFacts, Visibility, VoucherEffect, VoucherFacts,
 };
 use crate::error::AppError;
-use crate::platform::db::sqlite_batch;
 use crate::platform::db::Constraint;
 use crate::platform::db::Tx;
+use crate::platform::db::{postgres_batch, sqlite_batch};
 use crate::platform::error::internal;
 use crate::platform::mail::{enqueue_in, OutgoingMail, OUTBOX_INSERT, OUTBOX_PARAMETERS};
 use crate::platform::{now, Db};
@@ -136,6 +136,12 @@ pub struct Draft {
     pub profile: AttendeeProfile,
 }
 
+/// A live ticket (pending or confirmed), as the partial unique index `tickets_one_per_person`
+/// states it, written out rather than bound: on SQLite, bound values compared with a partial
+/// index's condition make the statement compile again at every execution (see
+/// `checkin::store::LIVE_ENTRY`). The codes are `TicketStatus`'s (a test checks).
+const LIVE_TICKET: &str = "status in ('pending', 'confirmed')";
+
 /// Keeps the form as the person's draft for the event; refused (`already_registered`) when they
 /// hold a live ticket for it, checked by the same statement.
 pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> Result<(), AppError> {
@@ -146,21 +152,19 @@ pub async fn save_draft(db: &Db, user_id: i64, event_id: i64, draft: &Draft) -> 
     // clause it needs to read an upsert on `insert … select`.
     let db = &db.scratch();
     let _turn = db.write_turn().await;
-    let saved = db_run!(db, |pool| sqlx::query(
+    let saved = db_run!(db, |pool| sqlx::query(sqlx::AssertSqlSafe(format!(
         "insert into registration_drafts (user_id, event_id, ticket_type_id, voucher_code, profile, updated_at)
          select $1, $2, $3, $4, $5, $6
-          where not exists (select 1 from tickets where user_id = $1 and event_id = $2 and status in ($7, $8))
+          where not exists (select 1 from tickets where user_id = $1 and event_id = $2 and {LIVE_TICKET})
          on conflict (user_id, event_id) do update set ticket_type_id = excluded.ticket_type_id,
             voucher_code = excluded.voucher_code, profile = excluded.profile, updated_at = excluded.updated_at"
-    )
+    )))
     .bind(user_id)
     .bind(event_id)
     .bind(draft.ticket_type_id)
     .bind(&draft.voucher_code)
     .bind(&profile)
     .bind(now())
-    .bind(TicketStatus::Pending)
-    .bind(TicketStatus::Confirmed)
     .execute(pool)
     .await
     .map(|done| done.rows_affected()))?;
@@ -377,38 +381,28 @@ pub async fn register(db: &Db, r: Registration<'_>) -> Result<Registered, AppErr
         "update ticket_types set seats_taken = seats_taken + 1 where id = $1 and seats_taken < capacity
          returning {TICKET_TYPE_COLUMNS}"
     );
-    let seated: Option<TicketTypeRow> = if let Tx::Sqlite(conn) = &mut tx {
-        // SQLite: the draft's removal, the seat and the mail in one batch, one call to the
-        // connection's thread where there were three, while this process's other writers wait
-        // at the gate (order does not matter there: the gate keeps every other writer out).
-        let mut statements = vec![(DROP_DRAFT, 2), (take_seat.as_str(), 1)];
-        if mail.is_some() {
-            statements.push((OUTBOX_INSERT, OUTBOX_PARAMETERS));
-        }
-        let batch = sqlx::query_as(sqlx::AssertSqlSafe(sqlite_batch(&statements)))
-            .bind(r.user_id)
-            .bind(event.id)
-            .bind(ticket_type.id);
+    // The draft's removal, the seat and the mail go to the database as one batch: one round trip
+    // where there were three. On SQLite, one call to the connection's thread while this
+    // process's other writers wait at the gate; on PostgreSQL, one statement, the seat's update
+    // with the other two as its `with` clauses, so the type's row stays locked only for that
+    // statement and the commit.
+    let mut statements = vec![(take_seat.as_str(), 1), (DROP_DRAFT, 2)];
+    if mail.is_some() {
+        statements.push((OUTBOX_INSERT, OUTBOX_PARAMETERS));
+    }
+    let batch = match &tx {
+        Tx::Sqlite(_) => sqlite_batch(&statements),
+        Tx::Postgres(_) => postgres_batch(&statements, 0),
+    };
+    let seated: Option<TicketTypeRow> = tx_run!(&mut tx, |conn| {
+        let batch =
+            sqlx::query_as(sqlx::AssertSqlSafe(batch.clone())).bind(ticket_type.id).bind(r.user_id).bind(event.id);
         let batch = match &mail {
             Some(mail) => crate::bind_outgoing_mail!(batch, mail),
             None => batch,
         };
-        batch.fetch_all(&mut **conn).await?.into_iter().next()
-    } else {
-        if let Some(mail) = &mail {
-            enqueue_in(&mut tx, mail).await?;
-        }
-        tx_run!(&mut tx, |conn| sqlx::query(DROP_DRAFT)
-            .bind(r.user_id)
-            .bind(event.id)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ()))?;
-        tx_run!(&mut tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(take_seat.clone()))
-            .bind(ticket_type.id)
-            .fetch_optional(&mut *conn)
-            .await)?
-    };
+        batch.fetch_all(&mut *conn).await.map(|rows| rows.into_iter().next())
+    })?;
     let mut now_type = seated.ok_or_else(rules::sold_out)?;
     // As it was before this registration's seat.
     now_type.seats_taken -= 1;
@@ -845,4 +839,20 @@ pub async fn create_voucher(db: &Db, event_id: i64, draft: &VoucherDraft) -> Res
     .map(|done| done.rows_affected())
     });
     VOUCHER_CODE.or_invalid(result, "code", "This event already has a voucher with this code.").map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LIVE_TICKET;
+    use crate::tickets::rules::TicketStatus;
+
+    #[test]
+    fn the_live_ticket_condition_is_the_one_per_person_index_s() {
+        let codes = format!("status in ('{}', '{}')", TicketStatus::Pending.code(), TicketStatus::Confirmed.code());
+        assert_eq!(LIVE_TICKET, codes);
+        let migration = include_str!("../../../migrations/sqlite/0003_tickets.sql");
+        assert!(
+            migration.contains(&format!("tickets_one_per_person on tickets (event_id, user_id) where {LIVE_TICKET};"))
+        );
+    }
 }
