@@ -235,12 +235,13 @@ struct TicketAtList {
 }
 
 /// A live entry on a single-entry list, as the partial unique index `checkins_one_entry` states
-/// it (alias `c`), written out rather than bound. On SQLite a bound value compared with a
-/// partial index's condition makes the plan depend on that value: the statement is then
-/// compiled again at every execution (about 30 µs for one table, far more for the door's
-/// six-table look-up), which was most of SQLite's work per scan. Written with the literal, the
-/// index is seen to apply once, when the statement is prepared. `Direction::Entry` is `entry`
-/// (a test checks).
+/// it (alias `c`), written out rather than bound. SQLite uses a partial index only where it can
+/// prove the index's condition from the statement's text; with a bound value it could do so only
+/// by planning again for each value (compiling the statement at every execution, about 30 µs for
+/// one table, far more for the door's six-table look-up), which the build turns off
+/// (`SQLITE_ENABLE_QPSG`, see .cargo/config.toml). Written with the literal, the index applies
+/// to the one plan made when the statement is prepared. `Direction::Entry` is `entry` (a test
+/// checks).
 pub(crate) const LIVE_ENTRY: &str = "c.single_entry and c.direction = 'entry' and c.undone_at is null";
 
 /// A ticket of the event as a scan sees it, with its live entry when the scan is an entry on a

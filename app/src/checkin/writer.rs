@@ -16,6 +16,10 @@
 //! index `checkins_one_entry`): the insert leaves out a row that meets it, also when the row it
 //! meets comes earlier in the same batch. Only the entries left out are looked at again, one by
 //! one, after the commit; what they meet was committed before them.
+//!
+//! On SQLite the writer holds a connection of its own to the writer side of the file
+//! (`db::sqlite_writer_of_its_own`): a pooled one would be pinged each time it went back to its
+//! pool, one more round trip per batch on the path every scan waits for.
 
 use std::sync::OnceLock;
 
@@ -24,7 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::rules::{Direction, EarlierCheckin};
 use super::store::LIVE_ENTRY;
 use crate::db_run;
-use crate::platform::db::Db;
+use crate::platform::db::{self, Db};
 use crate::platform::now;
 
 /// At most this many check-ins per batch (one statement): a batch stays a few milliseconds of work, so
@@ -32,6 +36,10 @@ use crate::platform::now;
 const MOST_PER_BATCH: usize = 128;
 /// Scans queued beyond this wait for room (back-pressure instead of unbounded memory).
 const QUEUE: usize = 1024;
+
+/// The writer's own SQLite connection, opened on first use and again after a fault (unused on
+/// PostgreSQL).
+type OwnConnection = Option<sqlx::SqliteConnection>;
 
 /// A check-in a scan asks to record.
 #[derive(Clone, Debug)]
@@ -90,17 +98,18 @@ impl CheckinWriter {
                 Err(_) => Err(sqlx::Error::WorkerCrashed),
             },
             // The writer stopped before taking it (a runtime that ended): record it alone.
-            Err(mpsc::error::SendError(queued)) => record_alone(db, &queued.entry).await,
+            Err(mpsc::error::SendError(queued)) => record_alone(db, None, &queued.entry).await,
         }
     }
 }
 
 async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
     let mut batch = Vec::with_capacity(MOST_PER_BATCH);
+    let mut own: OwnConnection = None;
     // Waits for one entry, then takes whatever else is waiting at that moment.
     while queue.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
         let entries: Vec<&Entry> = batch.iter().map(|queued| &queued.entry).collect();
-        match record_batch(&db, &entries).await {
+        match record_batch(&db, &mut own, &entries).await {
             Ok(answers) => {
                 // Answered once the batch is on disk. Meanwhile the next batch goes in, and one
                 // flush of SQLite's log may cover both (see `Db::flush_commits`).
@@ -126,7 +135,7 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
                 // its row by its idempotency key and is answered with it.
                 tracing::warn!("a batch of {} check-ins failed ({error}); recording them one by one", batch.len());
                 for queued in batch.drain(..) {
-                    let answer = record_alone(&db, &queued.entry).await;
+                    let answer = record_alone(&db, Some(&mut own), &queued.entry).await;
                     let _ = queued.answer.send(answer);
                 }
             }
@@ -134,8 +143,8 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
     }
 }
 
-async fn record_batch(db: &Db, entries: &[&Entry]) -> Result<Vec<Recorded>, sqlx::Error> {
-    let inserted = insert_all(db, entries, now()).await?;
+async fn record_batch(db: &Db, own: &mut OwnConnection, entries: &[&Entry]) -> Result<Vec<Recorded>, sqlx::Error> {
+    let inserted = insert_all(db, Some(own), entries, now()).await?;
     let mut answers = Vec::with_capacity(entries.len());
     for entry in entries {
         // A row's (list, idempotency key) is unique: it names the entry that inserted it (or an
@@ -162,8 +171,14 @@ struct Inserted {
 
 /// Inserts every entry in one statement, which commits by itself (a round trip per batch, not
 /// per scan); the ones that meet the one-entry rule or a used key are left out, to be looked at
-/// one by one.
-async fn insert_all(db: &Db, entries: &[&Entry], recorded_at: i64) -> Result<Vec<Inserted>, sqlx::Error> {
+/// one by one. On SQLite it runs on `own` when given (opened here when it is not yet), or else on
+/// the writer pool.
+async fn insert_all(
+    db: &Db,
+    own: Option<&mut OwnConnection>,
+    entries: &[&Entry],
+    recorded_at: i64,
+) -> Result<Vec<Inserted>, sqlx::Error> {
     const COLUMNS: usize = 9;
     let rows: Vec<String> = (0..entries.len())
         .map(|n| {
@@ -184,26 +199,44 @@ async fn insert_all(db: &Db, entries: &[&Entry], recorded_at: i64) -> Result<Vec
     // SQLite's writer connection without waiting for the disk: its answers wait for
     // `Db::flush_commits` instead, outside the turn.
     let _turn = db.write_turn().await;
-    db_run!(&db.scratch(), |pool| {
-        let mut insert = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-        for entry in entries {
-            insert = insert
-                .bind(entry.list_id)
-                .bind(entry.ticket_id)
-                .bind(entry.direction.as_str())
-                .bind(entry.single_entry)
-                .bind(&entry.device)
-                .bind(&entry.idempotency_key)
-                .bind(entry.scanned_at)
-                .bind(recorded_at)
-                .bind(entry.offline);
+    // The same statement and binds for either backend's query type.
+    macro_rules! bound {
+        () => {{
+            let mut insert = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for entry in entries {
+                insert = insert
+                    .bind(entry.list_id)
+                    .bind(entry.ticket_id)
+                    .bind(entry.direction.as_str())
+                    .bind(entry.single_entry)
+                    .bind(&entry.device)
+                    .bind(&entry.idempotency_key)
+                    .bind(entry.scanned_at)
+                    .bind(recorded_at)
+                    .bind(entry.offline);
+            }
+            insert
+        }};
+    }
+    match (db, own) {
+        (Db::Sqlite(pool), Some(own)) => {
+            if own.is_none() {
+                *own = Some(db::sqlite_writer_of_its_own(pool).await?);
+            }
+            let conn = own.as_mut().expect("opened just above");
+            let inserted = bound!().fetch_all(&mut *conn).await;
+            if inserted.is_err() {
+                // Whatever went wrong, the next batch starts on a fresh connection.
+                *own = None;
+            }
+            inserted
         }
-        insert.fetch_all(pool).await
-    })
+        _ => db_run!(&db.scratch(), |pool| bound!().fetch_all(pool).await),
+    }
 }
 
-async fn record_alone(db: &Db, entry: &Entry) -> Result<Recorded, sqlx::Error> {
-    let inserted = insert_all(db, &[entry], now()).await?;
+async fn record_alone(db: &Db, own: Option<&mut OwnConnection>, entry: &Entry) -> Result<Recorded, sqlx::Error> {
+    let inserted = insert_all(db, own, &[entry], now()).await?;
     db.flush_commits().await?;
     Ok(match inserted.first() {
         Some(row) => Recorded::New(row.id),

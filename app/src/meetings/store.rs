@@ -24,6 +24,11 @@ const ONE_MEETING_PER_TABLE: Constraint =
     Constraint { postgres: "meetings_one_per_table", sqlite: "meetings.slot_id, meetings.table_id" };
 /// How often accepting retries when a simultaneous acceptance took the table it picked.
 const TABLE_ATTEMPTS: usize = 12;
+/// A meeting that holds its table (alias `m`), as the partial unique index
+/// `meetings_one_per_table` states it, written out rather than bound: SQLite makes one plan per
+/// statement (see .cargo/config.toml), and only with the literal can that plan use the index.
+/// `MeetingStatus::Accepted` is `accepted` (a test checks).
+const SEATED: &str = "m.status = 'accepted'";
 
 crate::stored_as_text!(MeetingStatus);
 
@@ -821,16 +826,15 @@ impl Desk<'_> {
         if let Some(person) = seating.people.into_iter().find(|p| busy.contains(&p.ticket_id)) {
             return Err(taken_slot(person));
         }
-        let table: Option<TableRow> = tx_run!(tx, |conn| sqlx::query_as(
+        let table: Option<TableRow> = tx_run!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "select t.id, t.number, t.location from b2b_tables t
-              where t.event_id = $1 and t.active and ($4 is null or t.id = $4)
+              where t.event_id = $1 and t.active and ($3 is null or t.id = $3)
                 and not exists (select 1 from meetings m
-                                 where m.slot_id = $2 and m.table_id = t.id and m.status = $3 and m.id <> $5)
+                                 where m.slot_id = $2 and m.table_id = t.id and {SEATED} and m.id <> $4)
               order by t.number limit 1"
-        )
+        )))
         .bind(self.event.id)
         .bind(slot.id)
-        .bind(MeetingStatus::Accepted)
         .bind(seating.table)
         .bind(meeting_id)
         .fetch_optional(&mut *conn)
@@ -1650,4 +1654,24 @@ pub async fn ticket_holders(db: &Db, event_id: i64) -> Result<Vec<ParticipantRow
     .bind(event_id)
     .fetch_all(pool)
     .await)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MeetingStatus, SEATED};
+
+    #[test]
+    fn the_seated_condition_is_the_one_per_table_index_s() {
+        assert_eq!(MeetingStatus::Accepted.code(), "accepted");
+        let condition = SEATED.replace("m.", "");
+        for backend in ["sqlite", "postgres"] {
+            let path = format!("{}/../migrations/{backend}/0009_meetings.sql", env!("CARGO_MANIFEST_DIR"));
+            let migration = std::fs::read_to_string(&path).unwrap();
+            let index = migration
+                .lines()
+                .find(|line| line.contains("index meetings_one_per_table"))
+                .unwrap_or_else(|| panic!("{path} has no meetings_one_per_table"));
+            assert!(index.trim_end().ends_with(&format!("where {condition};")), "{path}: {index}");
+        }
+    }
 }

@@ -382,6 +382,16 @@ fn writer(pool: &SqlitePool) -> Writer {
     made
 }
 
+/// A connection of its own to the writer side of a SQLite file (`synchronous = NORMAL`, see
+/// `WalFlush`), for a task that writes all the time (the check-in writer). sqlx pings a pooled
+/// connection each time it goes back to its pool, one more round trip to the connection's thread
+/// per statement; a connection held by its task is never released. It still takes its turns at
+/// the write gate (`Db::write_turn`) like the writer pool's.
+pub async fn sqlite_writer_of_its_own(pool: &SqlitePool) -> Result<sqlx::SqliteConnection, sqlx::Error> {
+    use sqlx::ConnectOptions;
+    pool.connect_options().as_ref().clone().synchronous(SqliteSynchronous::Normal).connect().await
+}
+
 /// How long a PostgreSQL connection may sit in the pool before it is pinged on its next use.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 
@@ -545,7 +555,19 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::{postgres_batch, sqlite_batch};
+    use super::{postgres_batch, sqlite_batch, Db};
+
+    #[tokio::test]
+    async fn sqlite_is_built_with_plans_that_do_not_depend_on_bound_values() {
+        // Set in .cargo/config.toml (LIBSQLITE3_FLAGS): without it the door's statements are
+        // compiled again at every scan.
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let Db::Sqlite(pool) = &db else { unreachable!() };
+        let built_with: i64 =
+            sqlx::query_scalar("select sqlite_compileoption_used('ENABLE_QPSG')").fetch_one(pool).await.unwrap();
+        assert_eq!(built_with, 1, "the bundled SQLite lacks SQLITE_ENABLE_QPSG");
+        db.close().await;
+    }
 
     #[test]
     fn a_batch_numbers_each_statements_parameters_after_those_before() {

@@ -137,9 +137,8 @@ pub struct Draft {
 }
 
 /// A live ticket (pending or confirmed), as the partial unique index `tickets_one_per_person`
-/// states it, written out rather than bound: on SQLite, bound values compared with a partial
-/// index's condition make the statement compile again at every execution (see
-/// `checkin::store::LIVE_ENTRY`). The codes are `TicketStatus`'s (a test checks).
+/// states it, written out rather than bound: only then can SQLite's one plan per statement use
+/// that index (see `checkin::store::LIVE_ENTRY`). The codes are `TicketStatus`'s (a test checks).
 const LIVE_TICKET: &str = "status in ('pending', 'confirmed')";
 
 /// Keeps the form as the person's draft for the event; refused (`already_registered`) when they
