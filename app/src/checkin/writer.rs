@@ -38,7 +38,7 @@ const MOST_PER_BATCH: usize = 128;
 const QUEUE: usize = 1024;
 
 /// The writer's own SQLite connection, opened on first use and again after a fault (unused on
-/// PostgreSQL).
+/// PostgreSQL). A scan recorded without the writer (its runtime ended) passes an empty one.
 type OwnConnection = Option<sqlx::SqliteConnection>;
 
 /// A check-in a scan asks to record.
@@ -98,7 +98,7 @@ impl CheckinWriter {
                 Err(_) => Err(sqlx::Error::WorkerCrashed),
             },
             // The writer stopped before taking it (a runtime that ended): record it alone.
-            Err(mpsc::error::SendError(queued)) => record_alone(db, None, &queued.entry).await,
+            Err(mpsc::error::SendError(queued)) => record_alone(db, &mut None, &queued.entry).await,
         }
     }
 }
@@ -135,7 +135,7 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
                 // its row by its idempotency key and is answered with it.
                 tracing::warn!("a batch of {} check-ins failed ({error}); recording them one by one", batch.len());
                 for queued in batch.drain(..) {
-                    let answer = record_alone(&db, Some(&mut own), &queued.entry).await;
+                    let answer = record_alone(&db, &mut own, &queued.entry).await;
                     let _ = queued.answer.send(answer);
                 }
             }
@@ -144,7 +144,7 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Queued>) {
 }
 
 async fn record_batch(db: &Db, own: &mut OwnConnection, entries: &[&Entry]) -> Result<Vec<Recorded>, sqlx::Error> {
-    let inserted = insert_all(db, Some(own), entries, now()).await?;
+    let inserted = insert_all(db, own, entries, now()).await?;
     let mut answers = Vec::with_capacity(entries.len());
     for entry in entries {
         // A row's (list, idempotency key) is unique: it names the entry that inserted it (or an
@@ -171,11 +171,10 @@ struct Inserted {
 
 /// Inserts every entry in one statement, which commits by itself (a round trip per batch, not
 /// per scan); the ones that meet the one-entry rule or a used key are left out, to be looked at
-/// one by one. On SQLite it runs on `own` when given (opened here when it is not yet), or else on
-/// the writer pool.
+/// one by one. On SQLite it runs on `own` (opened here when it is not yet).
 async fn insert_all(
     db: &Db,
-    own: Option<&mut OwnConnection>,
+    own: &mut OwnConnection,
     entries: &[&Entry],
     recorded_at: i64,
 ) -> Result<Vec<Inserted>, sqlx::Error> {
@@ -218,8 +217,8 @@ async fn insert_all(
             insert
         }};
     }
-    match (db, own) {
-        (Db::Sqlite(pool), Some(own)) => {
+    match db {
+        Db::Sqlite(pool) => {
             if own.is_none() {
                 *own = Some(db::sqlite_writer_of_its_own(pool).await?);
             }
@@ -231,11 +230,11 @@ async fn insert_all(
             }
             inserted
         }
-        _ => db_run!(&db.scratch(), |pool| bound!().fetch_all(pool).await),
+        Db::Postgres(pool) => bound!().fetch_all(pool).await,
     }
 }
 
-async fn record_alone(db: &Db, own: Option<&mut OwnConnection>, entry: &Entry) -> Result<Recorded, sqlx::Error> {
+async fn record_alone(db: &Db, own: &mut OwnConnection, entry: &Entry) -> Result<Recorded, sqlx::Error> {
     let inserted = insert_all(db, own, &[entry], now()).await?;
     db.flush_commits().await?;
     Ok(match inserted.first() {

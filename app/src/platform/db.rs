@@ -372,12 +372,9 @@ fn writer(pool: &SqlitePool) -> Writer {
     // A database in memory is opened with a shared cache under its generated name: a second
     // pool of the same options reaches the same database there too. One connection is enough:
     // its writes queue at the write gate anyway.
-    let options = pool.connect_options();
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .test_before_acquire(false)
-        .connect_lazy_with(options.as_ref().clone().synchronous(SqliteSynchronous::Normal));
-    let made = (writer, Arc::new(WalFlush::new(options.get_filename())));
+    let writer =
+        SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_lazy_with(writer_options(pool));
+    let made = (writer, Arc::new(WalFlush::new(pool.connect_options().get_filename())));
     writers.insert(file, made.clone());
     made
 }
@@ -388,8 +385,13 @@ fn writer(pool: &SqlitePool) -> Writer {
 /// per statement; a connection held by its task is never released. It still takes its turns at
 /// the write gate (`Db::write_turn`) like the writer pool's.
 pub async fn sqlite_writer_of_its_own(pool: &SqlitePool) -> Result<sqlx::SqliteConnection, sqlx::Error> {
-    use sqlx::ConnectOptions;
-    pool.connect_options().as_ref().clone().synchronous(SqliteSynchronous::Normal).connect().await
+    sqlx::ConnectOptions::connect(&writer_options(pool)).await
+}
+
+/// The options of the writer side of the pool's file: the pool's own, with commits that do not
+/// wait for the disk (see `WalFlush`).
+fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
+    pool.connect_options().as_ref().clone().synchronous(SqliteSynchronous::Normal)
 }
 
 /// How long a PostgreSQL connection may sit in the pool before it is pinged on its next use.
