@@ -933,6 +933,52 @@ async fn sqlite_commits_are_durable() {
     db.close().await;
 }
 
+/// On PostgreSQL a statement run on its own borrows a connection and gives it back as it is
+/// (sqlx's pool would ping it on the way back): the next statement gets the same session, a
+/// refusal by the server keeps it, a statement abandoned midway closes it, and a crowd of
+/// statements never opens more than the lender's share of connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_are_lent_again_unless_a_statement_was_abandoned() {
+    let Some(database) = common::TestDatabase::create(Backend::Postgres).await else { return };
+    let db = app::platform::Db::connect(&database.url).await.unwrap();
+    let app::platform::Db::Postgres(pool) = &db else { panic!("a PostgreSQL pool") };
+    let session = || async { sqlx::query_scalar::<_, i32>("select pg_backend_pid()").fetch_one(pool).await.unwrap() };
+
+    let first = session().await;
+    assert_eq!(session().await, first, "a finished statement's connection is lent again");
+    let refused = sqlx::query("select 1 / 0").execute(pool).await.unwrap_err();
+    assert!(matches!(refused, sqlx::Error::Database(_)), "{refused}");
+    assert_eq!(session().await, first, "a refusal by the server leaves the connection usable");
+
+    let abandoned =
+        tokio::time::timeout(std::time::Duration::from_millis(300), sqlx::query("select pg_sleep(3)").execute(pool))
+            .await;
+    assert!(abandoned.is_err(), "the statement was cut off");
+    let after = session().await;
+    assert_ne!(after, first, "the abandoned statement's connection is not lent again");
+    assert_eq!(pool.lent_connections_open(), 1, "it was closed");
+
+    let crowd: Vec<_> = (0..40)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                sqlx::query_scalar::<_, i32>("select pg_backend_pid() from pg_sleep(0.05)")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut sessions = std::collections::HashSet::new();
+    for statement in crowd {
+        sessions.insert(statement.await.unwrap());
+    }
+    assert!((2..=16).contains(&sessions.len()), "{} sessions served 40 statements", sessions.len());
+    assert!(pool.lent_connections_open() <= 16, "{} open", pool.lent_connections_open());
+    db.close().await;
+    assert_eq!(pool.lent_connections_open(), 0, "closing closes the idle connections");
+}
+
 #[tokio::test]
 async fn an_unknown_database_scheme_stops_start_up() {
     let err = app::platform::Db::connect("mysql://localhost/exx").await.unwrap_err();

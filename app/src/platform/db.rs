@@ -13,15 +13,14 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
-
 use crate::error::AppError;
+use crate::platform::postgres::PostgresPool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),
-    Postgres(PgPool),
+    Postgres(PostgresPool),
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool. The body is compiled once per backend,
@@ -280,7 +279,7 @@ impl WriteTransaction for SqlitePool {
     }
 }
 
-impl WriteTransaction for PgPool {
+impl WriteTransaction for PostgresPool {
     type Database = sqlx::Postgres;
     fn begin_write(&self) -> impl Future<Output = Result<WriteTx<sqlx::Postgres>, sqlx::Error>> + Send {
         let pool = self.clone();
@@ -394,9 +393,6 @@ fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
     pool.connect_options().as_ref().clone().synchronous(SqliteSynchronous::Normal)
 }
 
-/// How long a PostgreSQL connection may sit in the pool before it is pinged on its next use.
-const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error("DATABASE_URL must start with sqlite: or postgres:// (got a URL with scheme `{0}`)")]
@@ -497,28 +493,7 @@ impl Db {
                     .await?;
                 Db::Sqlite(pool)
             }
-            "postgres" | "postgresql" => {
-                // A pooled connection is pinged before use only after a quiet spell: by default
-                // every statement taken from the pool costs a ping round trip first (and sqlx
-                // pings again on its release), which in a registration rush is a third of the
-                // round trips to the server. One in use a moment ago is alive; one idle for a
-                // while (the server may have restarted) is checked, and dropped when it fails.
-                let pool = PgPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .test_before_acquire(false)
-                    .before_acquire(|conn, meta| {
-                        Box::pin(async move {
-                            if meta.idle_for > PING_AFTER_IDLE {
-                                sqlx::Connection::ping(conn).await?;
-                            }
-                            Ok(true)
-                        })
-                    })
-                    .connect(url)
-                    .await?;
-                Db::Postgres(pool)
-            }
+            "postgres" | "postgresql" => Db::Postgres(PostgresPool::connect(url).await?),
             other => return Err(ConnectError::UnknownScheme(other.to_string())),
         };
         db.migrate().await?;
@@ -528,7 +503,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
             Db::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await,
-            Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await,
+            Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool.transactions()).await,
         }
     }
 

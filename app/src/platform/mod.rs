@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod limits;
 pub mod mail;
+pub mod postgres;
 pub mod web;
 
 pub use db::Db;
