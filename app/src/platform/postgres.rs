@@ -22,8 +22,10 @@ use sqlx::postgres::{
 use sqlx::{Connection, Either, Executor, Postgres};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Connections each side may hold open (the server's default limit is 100 in all).
-const CONNECTIONS: usize = 16;
+/// Connections each side may hold open: 16 per server process in all, as when sqlx's pool served
+/// everything. On two cores more sessions at work only contend, and PostgreSQL's default limit
+/// is 100 connections for every process of a deployment (three servers at 32 each found it).
+const CONNECTIONS: usize = 8;
 
 /// How long a statement or transaction waits for a connection before it is refused.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
